@@ -1,0 +1,308 @@
+//! Command-line interface: clap arguments → library calls → files, terminal and exit code.
+//! The only place besides the HTTP layer that touches files.
+
+use std::fmt::Write as _;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use clap::{Parser, Subcommand};
+
+use spreiding::format::{PlanFile, csv as plan_csv};
+use spreiding::lp::SolveOptions;
+use spreiding::validate::{self, InstanceError};
+use spreiding::{model::Instance, planner, verify};
+
+/// Plans how GP patients are redistributed over a city's practices, phase by phase.
+#[derive(Debug, Parser)]
+#[command(name = "spreiding", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Solve an instance into a phased plan (plan@1 JSON, CSV tables, terminal summary).
+    Plan {
+        /// The instance@1 JSON file ("-" for standard input).
+        instance: PathBuf,
+        /// Write the plan JSON here (default: standard output).
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Also write moves.csv, registrations.csv, loads.csv and waiting.csv into DIR.
+        #[arg(long, value_name = "DIR")]
+        csv: Option<PathBuf>,
+        /// Wall-clock budget for the solver, in seconds.
+        #[arg(long, value_name = "SECONDS", default_value_t = 60.0,
+              value_parser = positive_seconds)]
+        time_limit: f64,
+        /// Relative gap under which a plan counts as optimal.
+        #[arg(long, default_value_t = 1e-4, value_parser = gap)]
+        gap: f64,
+        /// No terminal summary.
+        #[arg(short, long)]
+        quiet: bool,
+    },
+    /// Check an instance: exit 0 if valid, else 2 with every problem.
+    Validate {
+        /// The instance@1 JSON file ("-" for standard input).
+        instance: PathBuf,
+    },
+    /// Re-check a plan against its instance: every constraint and every objective term.
+    Verify {
+        /// The instance@1 JSON file.
+        instance: PathBuf,
+        /// The plan@1 JSON file.
+        plan: PathBuf,
+    },
+}
+
+fn positive_seconds(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 && v <= 86_400.0 => Ok(v),
+        _ => Err(format!(
+            "must be a number of seconds in (0, 86400], got {s:?}"
+        )),
+    }
+}
+
+fn gap(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && (0.0..1.0).contains(&v) => Ok(v),
+        _ => Err(format!("must be a number in [0, 1), got {s:?}")),
+    }
+}
+
+/// A failed command: what to print and which exit code.
+enum Failure {
+    /// Bad input or usage: exit 2.
+    Input(String),
+    /// Solver or internal failure, or a plan that does not verify: exit 1.
+    Internal(String),
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn run() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let result = match cli.command {
+        Command::Plan {
+            instance,
+            output,
+            csv,
+            time_limit,
+            gap,
+            quiet,
+        } => {
+            let options = SolveOptions {
+                time_limit: Duration::from_secs_f64(time_limit),
+                gap,
+            };
+            plan(
+                &instance,
+                output.as_deref(),
+                csv.as_deref(),
+                &options,
+                quiet,
+            )
+        }
+        Command::Validate { instance } => read_instance(&instance).map(|i| {
+            eprintln!(
+                "{}: valid ({} areas, {} practices, {} registrations, {} phases)",
+                instance.display(),
+                i.areas.len(),
+                i.practices.len(),
+                i.registrations.len(),
+                i.phases()
+            );
+        }),
+        Command::Verify { instance, plan } => verify_cmd(&instance, &plan),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Input(msg)) => {
+            eprint!("{msg}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Internal(msg)) => {
+            eprint!("{msg}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn read_text(path: &Path) -> Result<String, Failure> {
+    let mut text = String::new();
+    let read = if path.as_os_str() == "-" {
+        io::stdin().read_to_string(&mut text).map(|_| ())
+    } else {
+        std::fs::read_to_string(path).map(|t| text = t)
+    };
+    read.map_err(|e| Failure::Input(format!("error: cannot read {}: {e}\n", path.display())))?;
+    Ok(text)
+}
+
+fn read_instance(path: &Path) -> Result<Instance, Failure> {
+    let text = read_text(path)?;
+    validate::parse_instance(&text).map_err(|e| {
+        let mut msg = format!("error: {}: {e}\n", path.display());
+        if let InstanceError::Invalid(problems) = &e {
+            for p in problems {
+                let _ = writeln!(msg, "  {p}");
+            }
+        }
+        Failure::Input(msg)
+    })
+}
+
+fn plan(
+    instance_path: &Path,
+    output: Option<&Path>,
+    csv_dir: Option<&Path>,
+    options: &SolveOptions,
+    quiet: bool,
+) -> Result<(), Failure> {
+    let instance = read_instance(instance_path)?;
+    let started = Instant::now();
+    let plan = planner::plan(&instance, options)
+        .map_err(|e| Failure::Internal(format!("error: planning failed: {e}\n")))?;
+    let elapsed = started.elapsed();
+    let mut json = serde_json::to_string_pretty(&plan)
+        .map_err(|e| Failure::Internal(format!("error: {e}\n")))?;
+    json.push('\n');
+    if let Some(dir) = csv_dir {
+        write_csv(&plan, dir)?;
+    }
+    match output {
+        Some(path) => write_atomically(path, json.as_bytes())?,
+        None => {
+            let mut stdout = io::stdout().lock();
+            match stdout
+                .write_all(json.as_bytes())
+                .and_then(|()| stdout.flush())
+            {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(()),
+                Err(e) => return Err(Failure::Internal(format!("error: stdout: {e}\n"))),
+            }
+        }
+    }
+    if !quiet {
+        eprint!("{}", summary(&plan, elapsed));
+    }
+    Ok(())
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so
+/// a failed run never leaves a half-written file.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+    let fail =
+        |e: io::Error| Failure::Input(format!("error: cannot write {}: {e}\n", path.display()));
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(fail)?;
+    tmp.write_all(bytes).map_err(fail)?;
+    tmp.as_file().sync_all().map_err(fail)?;
+    tmp.persist(path).map_err(|e| fail(e.error))?;
+    Ok(())
+}
+
+fn write_csv(plan: &PlanFile, dir: &Path) -> Result<(), Failure> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Failure::Input(format!("error: cannot create {}: {e}\n", dir.display())))?;
+    // Render all four tables first, so nothing is written if one fails.
+    let mut tables = Vec::new();
+    for name in plan_csv::TABLES {
+        let mut bytes = Vec::new();
+        plan_csv::write_table(plan, name, &mut bytes)
+            .map_err(|e| Failure::Internal(format!("error: {name}: {e}\n")))?;
+        tables.push((name, bytes));
+    }
+    for (name, bytes) in tables {
+        write_atomically(&dir.join(name), &bytes)?;
+    }
+    Ok(())
+}
+
+fn summary(plan: &PlanFile, elapsed: Duration) -> String {
+    let o = &plan.objective;
+    let method = plan.solver.as_ref().map_or("?", |s| s.method.as_str());
+    let mut s = format!(
+        "{}: {} — objective {:.1} (bound {:.1}, gap {:.4}%), {} in {:.2} s\n",
+        plan.instance,
+        plan.status,
+        o.value,
+        o.lp_bound,
+        o.gap * 100.0,
+        method,
+        elapsed.as_secs_f64()
+    );
+    for (ph, counts) in plan.phases.iter().zip(&plan.metrics.per_phase) {
+        let _ = writeln!(
+            s,
+            "  phase {} {:<10} {:>6} moves {:>6} registrations {:>6} orphaned {:>6} waiting",
+            ph.phase, ph.label, counts.moves, counts.registrations, counts.orphaned, counts.waiting
+        );
+    }
+    let (b, a) = (&plan.metrics.before, &plan.metrics.after);
+    let _ = writeln!(
+        s,
+        "  without a GP {} → {}; out of district {:.1}% → {:.1}%; mean walk {:.0} m → {:.0} m; \
+         p90 walk {:.0} m → {:.0} m; above ceiling {} ({:.0}) → {} ({:.0})",
+        b.residents_without_gp,
+        a.residents_without_gp,
+        b.out_of_district_share * 100.0,
+        a.out_of_district_share * 100.0,
+        b.mean_walk_m,
+        a.mean_walk_m,
+        b.p90_walk_m,
+        a.p90_walk_m,
+        b.practices_above_ceiling,
+        b.excess_total,
+        a.practices_above_ceiling,
+        a.excess_total
+    );
+    for d in &plan.diagnostics {
+        let _ = writeln!(
+            s,
+            "  {} waiting in {}: {} — {}",
+            d.waiting, d.area, d.reason, d.message
+        );
+    }
+    s
+}
+
+fn verify_cmd(instance_path: &Path, plan_path: &Path) -> Result<(), Failure> {
+    let instance = read_instance(instance_path)?;
+    let text = read_text(plan_path)?;
+    let plan = verify::parse_plan(&text)
+        .map_err(|e| Failure::Input(format!("error: {}: {e}\n", plan_path.display())))?;
+    let report = verify::verify(&instance, &plan);
+    if report.is_ok() {
+        eprintln!(
+            "{}: ok — every constraint holds; objective {:.6} recomputed",
+            plan_path.display(),
+            report.value
+        );
+        Ok(())
+    } else {
+        let mut msg = format!(
+            "{}: {} violation(s)\n",
+            plan_path.display(),
+            report.violations.len()
+        );
+        for v in &report.violations {
+            let _ = writeln!(msg, "  [{}] {}", v.code, v.message);
+        }
+        Err(Failure::Internal(msg))
+    }
+}

@@ -1,0 +1,25 @@
+//! spreiding: plans how GP patients in a Dutch city are redistributed over its practices,
+//! phase by phase, as a capacity-constrained integer program solved with HiGHS.
+//!
+//! The flow is *instance → validated model → distances → formulation → solution → plan →
+//! outputs*; each step is a module:
+//!
+//! - [`format`]: serde types of `spreiding/instance@1` and `spreiding/plan@1`;
+//! - [`validate`]: JSON text → [`model::Instance`], every problem at once with its path;
+//! - [`geo`]: walking distances (haversine, RD New, footpath graph);
+//! - [`lp`]: the formulation and the HiGHS solve (LP, rounding, MIP);
+//! - [`plan`]: solution → phased move lists, metrics and diagnostics;
+//! - [`verify`]: an independent re-check of a plan against MODEL.md.
+//!
+//! The library does no file or socket I/O: readers take text or `impl Read`, writers return
+//! values or take `impl Write`.
+#![warn(missing_docs)]
+
+pub mod format;
+pub mod geo;
+pub mod lp;
+pub mod model;
+pub mod plan;
+pub mod planner;
+pub mod validate;
+pub mod verify;

@@ -1,0 +1,350 @@
+//! Solving the formulation with HiGHS: LP first, then rounding, then MIP only if needed.
+//!
+//! Branch-and-bound is the slow part of a MIP, and this model's LP relaxation is nearly
+//! integral, so the order is:
+//!
+//! 1. solve the LP relaxation; if every count is integral, that is the optimum;
+//! 2. else solve the small MIP where every integer column is boxed to the floor and ceiling
+//!    of its LP value (a RENS neighbourhood: the LP's rounding, repaired by HiGHS) and prove
+//!    its gap against the LP bound;
+//! 3. only if that gap is above the tolerance (or the neighbourhood is infeasible), run the
+//!    full MIP from the best plan so far, until the gap or the time limit.
+//!
+//! Every solve gets what is left of one wall-clock budget. If nothing better is found in
+//! time, the plan that moves nobody (always feasible) is returned with status `time_limit`.
+//! HiGHS runs single-threaded with a fixed seed, so the same model gives the same solution.
+
+use std::time::{Duration, Instant};
+
+use good_lp::solvers::highs::highs;
+use good_lp::{Expression, ProblemVariables, SolverModel, Variable, variable};
+use highs::{HighsModelStatus, HighsSolutionStatus, Model};
+
+use super::formulation::{Formulation, Sense};
+use crate::model::Instance;
+
+/// How to solve.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SolveOptions {
+    /// Wall-clock budget for all solves together.
+    pub time_limit: Duration,
+    /// Relative gap under which a plan counts as optimal.
+    pub gap: f64,
+}
+
+impl Default for SolveOptions {
+    fn default() -> Self {
+        SolveOptions {
+            time_limit: Duration::from_secs(60),
+            gap: 1e-4,
+        }
+    }
+}
+
+/// How the returned solution was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// The LP relaxation was already integral.
+    Lp,
+    /// The LP rounded and repaired within its neighbourhood.
+    Rounded,
+    /// The full MIP.
+    Mip,
+    /// Nothing solved in time: the plan that moves nobody.
+    Idle,
+}
+
+impl Method {
+    /// Name used in the plan's `solver.method`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Lp => "lp",
+            Method::Rounded => "rounded",
+            Method::Mip => "mip",
+            Method::Idle => "idle",
+        }
+    }
+}
+
+/// An integral solution of the formulation and what is known of its quality.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Solved {
+    /// Column values; integer columns hold exact integers.
+    pub values: Vec<f64>,
+    /// Lower bound on the optimum (objective offset included).
+    pub bound: f64,
+    /// Objective of `values` (offset included).
+    pub value: f64,
+    /// How it was found.
+    pub method: Method,
+    /// Row duals of the LP relaxation, when it solved to optimality.
+    pub lp_row_duals: Option<Vec<f64>>,
+}
+
+/// HiGHS failed in a way no plan can come from.
+#[derive(Debug, thiserror::Error)]
+pub enum SolveError {
+    /// HiGHS refused the model or an option.
+    #[error("highs rejected the model: {0}")]
+    Rejected(String),
+}
+
+/// Integer values closer than this to an integer count as integral.
+const INTEGRALITY_TOL: f64 = 1e-6;
+
+fn model(
+    f: &Formulation,
+    integer: bool,
+    boxes: Option<&[(f64, f64)]>,
+    seconds: f64,
+    gap: f64,
+) -> Result<Model, SolveError> {
+    let mut vars = ProblemVariables::new();
+    let columns: Vec<Variable> = f
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let (lower, upper) = boxes.map_or((c.lower, c.upper), |b| b[i]);
+            let mut def = variable().min(lower);
+            if upper.is_finite() {
+                def = def.max(upper);
+            }
+            if integer && c.integer {
+                def = def.integer();
+            }
+            vars.add(def)
+        })
+        .collect();
+    let mut objective = Expression::with_capacity(columns.len());
+    for (v, c) in columns.iter().zip(&f.columns) {
+        if c.cost != 0.0 {
+            objective.add_mul(c.cost, *v);
+        }
+    }
+    let mut problem = vars.minimise(objective).using(highs);
+    for row in &f.rows {
+        let mut e = Expression::with_capacity(row.terms.len());
+        for &(c, k) in &row.terms {
+            e.add_mul(k, columns[c]);
+        }
+        let constraint = match row.sense {
+            Sense::Le => e.leq(row.rhs),
+            Sense::Eq => e.eq(row.rhs),
+        };
+        problem.add_constraint(constraint);
+    }
+    let mut model = problem
+        .try_into_inner()
+        .map_err(|e| SolveError::Rejected(e.to_string()))?;
+    model.make_quiet();
+    if std::env::var_os("SPREIDING_HIGHS_LOG").is_some() {
+        let _ = model.try_set_option("output_flag", true);
+        let _ = model.try_set_option("log_to_console", true);
+    }
+    model
+        .try_set_option("threads", 1)
+        .and_then(|()| model.try_set_option("random_seed", 0))
+        .and_then(|()| model.try_set_option("time_limit", seconds.max(0.001)))
+        .and_then(|()| model.try_set_option("mip_rel_gap", gap))
+        .map_err(|e| SolveError::Rejected(format!("option: {e:?}")))?;
+    Ok(model)
+}
+
+/// What one HiGHS run gave.
+struct Run {
+    values: Option<Vec<f64>>,
+    row_duals: Option<Vec<f64>>,
+    objective: f64,
+    /// Proved lower bound (objective for an optimal LP, MIP dual bound otherwise).
+    bound: Option<f64>,
+    optimal: bool,
+}
+
+fn run(model: Model, is_mip: bool, start: Option<&[f64]>) -> Result<Run, SolveError> {
+    let mut model = model;
+    if let Some(start) = start {
+        model
+            .try_set_solution(Some(start), None, None, None)
+            .map_err(|e| SolveError::Rejected(format!("initial solution: {e:?}")))?;
+    }
+    let solved = model
+        .try_solve()
+        .map_err(|e| SolveError::Rejected(format!("{e:?}")))?;
+    let status = solved.status();
+    let optimal = status == HighsModelStatus::Optimal;
+    let feasible = solved.primal_solution_status() == HighsSolutionStatus::Feasible;
+    let solution = solved.get_solution();
+    let objective = solved.objective_value();
+    let bound = if is_mip {
+        solved
+            .double_info_value(c"mip_dual_bound")
+            .ok()
+            .filter(|b| b.is_finite())
+    } else if optimal {
+        Some(objective)
+    } else {
+        None
+    };
+    Ok(Run {
+        values: feasible.then(|| solution.columns().to_vec()),
+        row_duals: (optimal && !is_mip).then(|| solution.dual_rows().to_vec()),
+        objective,
+        bound,
+        optimal,
+    })
+}
+
+fn is_integral(f: &Formulation, values: &[f64]) -> bool {
+    f.columns
+        .iter()
+        .zip(values)
+        .all(|(c, v)| !c.integer || (v - v.round()).abs() <= INTEGRALITY_TOL)
+}
+
+/// Integer columns rounded to exact integers, continuous ones clamped into their bounds.
+fn snapped(f: &Formulation, values: &[f64]) -> Vec<f64> {
+    f.columns
+        .iter()
+        .zip(values)
+        .map(|(c, &v)| {
+            let v = if c.integer { v.round() } else { v };
+            v.clamp(c.lower, c.upper)
+        })
+        .collect()
+}
+
+fn objective(f: &Formulation, values: &[f64]) -> f64 {
+    f.objective_offset
+        + f.columns
+            .iter()
+            .zip(values)
+            .map(|(c, v)| c.cost * v)
+            .sum::<f64>()
+}
+
+fn relative_gap(value: f64, bound: f64) -> f64 {
+    (value - bound) / value.abs().max(1.0)
+}
+
+/// Solves `f` within `options`, see the module docs for the strategy.
+pub fn solve(
+    instance: &Instance,
+    f: &Formulation,
+    idle: Vec<f64>,
+    options: &SolveOptions,
+) -> Result<Solved, SolveError> {
+    let started = Instant::now();
+    let left = || {
+        options
+            .time_limit
+            .saturating_sub(started.elapsed())
+            .as_secs_f64()
+    };
+    let mut best = Solved {
+        value: objective(f, &idle),
+        values: idle,
+        bound: f.objective_offset.min(0.0),
+        method: Method::Idle,
+        lp_row_duals: None,
+    };
+
+    let lp = run(model(f, false, None, left(), options.gap)?, false, None)?;
+    if std::env::var_os("SPREIDING_DEBUG").is_some() {
+        let frac = f
+            .columns
+            .iter()
+            .zip(lp.values.iter().flatten())
+            .filter(|(c, v)| c.integer && (*v - v.round()).abs() > INTEGRALITY_TOL)
+            .count();
+        eprintln!(
+            "lp: optimal {} obj {} in {:?}, {} fractional of {}",
+            lp.optimal,
+            lp.objective + f.objective_offset,
+            started.elapsed(),
+            frac,
+            f.columns.len()
+        );
+    }
+    if let Some(bound) = lp.bound {
+        best.bound = bound + f.objective_offset;
+    }
+    best.lp_row_duals = lp.row_duals;
+    let Some(lp_values) = lp.values.filter(|_| lp.optimal) else {
+        return Ok(best);
+    };
+    if is_integral(f, &lp_values) {
+        let values = snapped(f, &lp_values);
+        best.value = objective(f, &values);
+        best.values = values;
+        best.method = Method::Lp;
+        return Ok(best);
+    }
+
+    // Rounding: replay the LP in integers (see `repair`).
+    if let Some(values) = super::repair::repair(instance, f, &lp_values) {
+        let value = objective(f, &values);
+        if std::env::var_os("SPREIDING_DEBUG").is_some() {
+            eprintln!("repair: obj {value} at {:?}", started.elapsed());
+            for t in 0..instance.phases() {
+                let lw: f64 = f.waiting.iter().map(|c| lp_values[c[t]]).sum();
+                let rw: f64 = f.waiting.iter().map(|c| values[c[t]]).sum();
+                let le: f64 = f
+                    .excess
+                    .iter()
+                    .filter_map(|c| c[t])
+                    .map(|c| lp_values[c])
+                    .sum();
+                let re: f64 = f
+                    .excess
+                    .iter()
+                    .filter_map(|c| c[t])
+                    .map(|c| values[c])
+                    .sum();
+                eprintln!(
+                    "  t{}: wait lp {lw:.2} rep {rw}; excess lp {le:.2} rep {re:.2}",
+                    t + 1
+                );
+            }
+        }
+        if value < best.value {
+            best.value = value;
+            best.values = values;
+            best.method = Method::Rounded;
+        }
+    }
+    if relative_gap(best.value, best.bound) <= options.gap || left() <= 0.0 {
+        return Ok(best);
+    }
+
+    // The full MIP, started from the best plan so far.
+    let mip = run(
+        model(f, true, None, left(), options.gap)?,
+        true,
+        Some(&best.values),
+    )?;
+    if std::env::var_os("SPREIDING_DEBUG").is_some() {
+        eprintln!(
+            "mip: optimal {} feasible {} obj {} bound {:?} at {:?}",
+            mip.optimal,
+            mip.values.is_some(),
+            mip.objective + f.objective_offset,
+            mip.bound,
+            started.elapsed()
+        );
+    }
+    if let Some(v) = mip.values {
+        let values = snapped(f, &v);
+        let value = objective(f, &values);
+        if value < best.value && is_integral(f, &v) {
+            best.value = value;
+            best.values = values;
+            best.method = Method::Mip;
+        }
+    }
+    if let Some(b) = mip.bound {
+        best.bound = best.bound.max(b + f.objective_offset);
+    }
+    let _ = (mip.objective, mip.optimal);
+    Ok(best)
+}
