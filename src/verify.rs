@@ -335,6 +335,7 @@ struct Sums {
     moved: f64,
 }
 
+/// The rules, applied phase by phase to a [`Replay`]; collects the violations.
 struct Checker<'a> {
     instance: &'a Instance,
     walk: &'a Distances,
@@ -418,7 +419,7 @@ impl<'a> Checker<'a> {
         a.zip(p)
     }
 
-    /// Format tag, instance name, status, and one phase entry per phase in order.
+    /// Format tag, instance name, status, diagnostics' areas, one phase entry per phase in order.
     fn header(&mut self, plan: &PlanFile) {
         let (name, phases) = (&self.instance.name, self.instance.phases());
         if plan.format != PLAN_FORMAT {
@@ -442,6 +443,12 @@ impl<'a> Checker<'a> {
                 plan.phases.len()
             );
             self.flag(code::PHASE_COUNT, msg);
+        }
+        for diagnostic in &plan.diagnostics {
+            if !self.area_ids.contains_key(diagnostic.area.as_str()) {
+                let msg = format!("diagnostics: unknown area {:?}", diagnostic.area);
+                self.flag(code::UNKNOWN_AREA, msg);
+            }
         }
         for (i, phase) in plan.phases.iter().enumerate() {
             if phase.phase as usize != i + 1 {

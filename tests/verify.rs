@@ -4,8 +4,8 @@
 //! tests depend on nothing but the checker, the model and the distances.
 
 use spreiding::format::{
-    CountAtFile, LoadFile, MetricsFile, MoveFile, ObjectiveFile, PLAN_FORMAT, PhaseFile, PlanFile,
-    SnapshotFile, TermsFile, WaitingFile,
+    CountAtFile, DiagnosticFile, LoadFile, MetricsFile, MoveFile, ObjectiveFile, PLAN_FORMAT,
+    PhaseFile, PlanFile, SnapshotFile, TermsFile, WaitingFile,
 };
 use spreiding::model::{Area, Change, Instance, Point, Policy, Practice, Registration, Weights};
 use spreiding::verify::{PlanError, code, parse_plan, verify};
@@ -362,6 +362,15 @@ fn each_broken_rule_is_caught_with_its_code() {
         }),
         (code::UNKNOWN_PRACTICE, |p| {
             p.phases[1].loads[1].practice = "P9".into()
+        }),
+        (code::UNKNOWN_AREA, |p| {
+            p.diagnostics.push(DiagnosticFile {
+                area: "A9".into(),
+                waiting: 1,
+                reason: "white_spot".into(),
+                message: "no practice within walking distance".into(),
+                extra_phases: None,
+            })
         }),
         (code::ZERO_PATIENTS, |p| {
             p.phases[1].registrations.push(at("A2", "P2", 0))

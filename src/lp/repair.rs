@@ -1,24 +1,24 @@
 //! Rounding the LP relaxation into a feasible integer plan.
 //!
-//! Care weights make the LP fractional where loads meet their bounds, and boxing every
-//! column to the floor/ceiling of its LP value is often infeasible (the states are chained
-//! over phases). So the rounding replays the plan phase by phase in integers, following the
-//! LP's targets and checking every limit before each patient is placed:
+//! Care weights make the LP fractional where loads meet their bounds (it trades a 1.15
+//! patient for 1.15 patients of weight 1), and boxing every column to the floor/ceiling of
+//! its LP value is often infeasible (states are chained over phases). So the rounding
+//! replays the plan phase by phase in integers, checking every limit before each patient is
+//! placed:
 //!
-//! 1. moves: per area, departures (LP departures rounded down) are paired with arrivals (LP
-//!    arrivals rounded down), each unit only where the destination has room under `U`, its
-//!    intake, the origin's outflow and the phase's move limit allow;
-//! 2. closures: what is left at a closing practice is orphaned;
-//! 3. registrations: the LP's registrations, rounded down, within the same limits;
-//! 4. fill: waiting residents are registered where room is left and it lowers the objective,
-//!    cheapest practice first; this wins back what rounding down lost.
+//! 1. closures orphan whoever is left at a closing practice (orphaning and registering
+//!    again in the same phase is never worse than a move: no move cost, no outflow);
+//! 2. waiting residents are registered along augmenting chains (register at X, move one of
+//!    X's original patients on to Y, and so on, until a practice with room) while that
+//!    lowers the objective: this reproduces the LP's registrations, swaps included;
+//! 3. the LP's moves, rounded down, within the limits left, undone where a load would end
+//!    above its bound.
 //!
 //! Departures only lower loads and every arrival is checked, so the result is feasible
-//! whenever today's loads fit (they do: `U ≥ L0`) and no ceiling drops below a load that the
-//! LP, but not the rounding, reduced in time; that last case is detected and reported as
-//! `None`, and the caller falls back to the MIP.
+//! whenever no bound drops below a load the rounding could not reduce in time; that case is
+//! detected and reported as `None`, and the caller falls back to the MIP.
 //!
-//! Cost: O(T · (pairs + A·E + P)), with E the largest eligible set of an area.
+//! Cost: O(T · (pairs + A·E + P)) plus the chain searches, see [`chains`].
 
 use super::formulation::{Formulation, OriginPair};
 use crate::model::Instance;
@@ -29,7 +29,9 @@ fn floor(v: f64) -> u64 {
     (v + 1e-6).floor().max(0.0) as u64
 }
 
-struct Phase {
+pub(super) mod chains;
+
+pub(super) struct Phase {
     t: usize,
     intake_left: Vec<u64>,
     outflow_left: Vec<u64>,
@@ -37,7 +39,7 @@ struct Phase {
     bound: Vec<f64>,
 }
 
-struct State<'a> {
+pub(super) struct State<'a> {
     instance: &'a Instance,
     f: &'a Formulation,
     remain: Vec<u64>,
@@ -47,13 +49,6 @@ struct State<'a> {
 }
 
 impl State<'_> {
-    /// Units of area `a` that practice `q` can still take in this phase.
-    fn room(&self, ph: &Phase, a: usize, q: usize) -> u64 {
-        let w = self.instance.areas[a].care_weight;
-        let by_load = ((ph.bound[q] - self.load[q]) / w + EPS).floor().max(0.0) as u64;
-        by_load.min(ph.intake_left[q]).min(ph.moves_left)
-    }
-
     /// Moves `k` patients of origin pair `i` to destination pair `j` (or back, if `!forward`).
     fn apply_move(&mut self, ph: &mut Phase, i: usize, j: usize, k: u64, forward: bool) {
         let (o, d) = (&self.f.origins[i], &self.f.destinations[j]);
@@ -169,8 +164,11 @@ pub fn repair(instance: &Instance, f: &Formulation, lp: &[f64]) -> Option<Vec<f6
         });
         let _ = a;
     }
+    let mut origins_at: Vec<Vec<usize>> = vec![Vec::new(); instance.practices.len()];
+    for (i, o) in f.origins.iter().enumerate() {
+        origins_at[o.practice].push(i);
+    }
     let mut values = vec![0.0; f.columns.len()];
-    let mut departed_at_close = vec![0u64; f.origins.len()];
 
     for t in 1..=instance.phases() {
         let mut ph = limits(instance, t, &initial);
@@ -188,7 +186,18 @@ pub fn repair(instance: &Instance, f: &Formulation, lp: &[f64]) -> Option<Vec<f6
             .map(|(d, &h)| floor(lp[d.joined[t - 1]]).saturating_sub(h))
             .collect();
 
-        // 1. Moves: all at once within the flow limits (a swap between two full practices
+        // 1. Closures orphan whoever is left (orphaning and registering again in the same
+        // phase is never worse than a move: no move cost, no outflow).
+        for (i, o) in f.origins.iter().enumerate() {
+            if o.closes == Some(t) {
+                st.waiting[o.area] += st.remain[i];
+                st.load[o.practice] -= instance.areas[o.area].care_weight * st.remain[i] as f64;
+                st.remain[i] = 0;
+            }
+        }
+        // 2. Registrations along chains, as far as room and limits go and it pays.
+        chains::fill(&mut st, &mut ph, &by_cost, &origins_at);
+        // 3. The LP's moves, within what is left: all at once within the flow limits (a swap between two full practices
         // is fine within a phase), then undone where a load ends above its bound.
         let mut moves: Vec<(usize, usize, u64)> = Vec::new();
         for a in 0..n_areas {
@@ -214,51 +223,12 @@ pub fn repair(instance: &Instance, f: &Formulation, lp: &[f64]) -> Option<Vec<f6
             }
         }
         st.undo_overloads(&mut ph, &mut moves, &mut arrive);
-        for &(i, _, k) in &moves {
-            if f.origins[i].closes == Some(t) {
-                departed_at_close[i] += k;
-            }
-        }
-        // 2. Closures orphan whoever is left.
-        for (i, o) in f.origins.iter().enumerate() {
-            if o.closes == Some(t) {
-                st.waiting[o.area] += st.remain[i];
-                st.load[o.practice] -= instance.areas[o.area].care_weight * st.remain[i] as f64;
-                st.remain[i] = 0;
-            }
-        }
-        // 3. The LP's registrations, then 4. fill where it pays.
-        for a in 0..n_areas {
-            for &j in &destinations_of[a] {
-                let k =
-                    arrive[j]
-                        .min(st.waiting[a])
-                        .min(st.room(&ph, a, f.destinations[j].practice));
-                if k > 0 {
-                    st.waiting[a] -= k;
-                    st.arrive(&mut ph, j, k);
-                }
-            }
-        }
-        for a in 0..n_areas {
-            for &j in &by_cost[a] {
-                if st.waiting[a] == 0 {
-                    break;
-                }
-                let q = f.destinations[j].practice;
-                let k = st.waiting[a].min(st.room(&ph, a, q));
-                if k > 0 && pays(instance, f, &st, j, t) {
-                    st.waiting[a] -= k;
-                    st.arrive(&mut ph, j, k);
-                }
-            }
-        }
         if (0..instance.practices.len())
             .any(|p| st.load[p] > ph.bound[p] + 1e-6 * ph.bound[p].max(1.0))
         {
             return None;
         }
-        record(instance, f, &st, &ph, &departed_at_close, &mut values);
+        record(instance, f, &st, &ph, &mut values);
     }
     Some(values)
 }
@@ -272,38 +242,16 @@ fn wanted_departures(o: &OriginPair, remain: u64, t: usize, lp: &[f64]) -> u64 {
     }
 }
 
-/// Whether registering one more waiting resident through destination pair `j` lowers the
-/// objective over the phases left (waiting saved against staying and excess costs).
-fn pays(instance: &Instance, f: &Formulation, st: &State, j: usize, t: usize) -> bool {
-    let d = &f.destinations[j];
-    let w = instance.policy.weights;
-    let stay = f.columns[d.joined[0]].cost;
-    let over =
-        st.load[d.practice] + instance.areas[d.area].care_weight > instance.ceiling(d.practice, t);
-    let excess = if over {
-        w.excess * instance.areas[d.area].care_weight
-    } else {
-        0.0
-    };
-    w.waiting > stay + excess
-}
-
 /// Writes phase `ph.t`'s state into the column values.
-fn record(
-    instance: &Instance,
-    f: &Formulation,
-    st: &State,
-    ph: &Phase,
-    departed_at_close: &[u64],
-    values: &mut [f64],
-) {
+fn record(instance: &Instance, f: &Formulation, st: &State, ph: &Phase, values: &mut [f64]) {
     let t = ph.t;
     for (i, o) in f.origins.iter().enumerate() {
         if let Some(&c) = o.remain.get(t - 1) {
             values[c] = st.remain[i] as f64;
         }
         if o.closes == Some(t) {
-            values[o.leave_at_close.expect("closing pair")] = departed_at_close[i] as f64;
+            // Closures orphan everyone; the orphans are registered again (step 1).
+            values[o.leave_at_close.expect("closing pair")] = 0.0;
         }
     }
     for (j, d) in f.destinations.iter().enumerate() {

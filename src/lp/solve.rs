@@ -155,7 +155,6 @@ fn model(
 struct Run {
     values: Option<Vec<f64>>,
     row_duals: Option<Vec<f64>>,
-    objective: f64,
     /// Proved lower bound (objective for an optimal LP, MIP dual bound otherwise).
     bound: Option<f64>,
     optimal: bool,
@@ -189,7 +188,6 @@ fn run(model: Model, is_mip: bool, start: Option<&[f64]>) -> Result<Run, SolveEr
     Ok(Run {
         values: feasible.then(|| solution.columns().to_vec()),
         row_duals: (optimal && !is_mip).then(|| solution.dual_rows().to_vec()),
-        objective,
         bound,
         optimal,
     })
@@ -250,22 +248,6 @@ pub fn solve(
     };
 
     let lp = run(model(f, false, None, left(), options.gap)?, false, None)?;
-    if std::env::var_os("SPREIDING_DEBUG").is_some() {
-        let frac = f
-            .columns
-            .iter()
-            .zip(lp.values.iter().flatten())
-            .filter(|(c, v)| c.integer && (*v - v.round()).abs() > INTEGRALITY_TOL)
-            .count();
-        eprintln!(
-            "lp: optimal {} obj {} in {:?}, {} fractional of {}",
-            lp.optimal,
-            lp.objective + f.objective_offset,
-            started.elapsed(),
-            frac,
-            f.columns.len()
-        );
-    }
     if let Some(bound) = lp.bound {
         best.bound = bound + f.objective_offset;
     }
@@ -284,29 +266,6 @@ pub fn solve(
     // Rounding: replay the LP in integers (see `repair`).
     if let Some(values) = super::repair::repair(instance, f, &lp_values) {
         let value = objective(f, &values);
-        if std::env::var_os("SPREIDING_DEBUG").is_some() {
-            eprintln!("repair: obj {value} at {:?}", started.elapsed());
-            for t in 0..instance.phases() {
-                let lw: f64 = f.waiting.iter().map(|c| lp_values[c[t]]).sum();
-                let rw: f64 = f.waiting.iter().map(|c| values[c[t]]).sum();
-                let le: f64 = f
-                    .excess
-                    .iter()
-                    .filter_map(|c| c[t])
-                    .map(|c| lp_values[c])
-                    .sum();
-                let re: f64 = f
-                    .excess
-                    .iter()
-                    .filter_map(|c| c[t])
-                    .map(|c| values[c])
-                    .sum();
-                eprintln!(
-                    "  t{}: wait lp {lw:.2} rep {rw}; excess lp {le:.2} rep {re:.2}",
-                    t + 1
-                );
-            }
-        }
         if value < best.value {
             best.value = value;
             best.values = values;
@@ -323,16 +282,6 @@ pub fn solve(
         true,
         Some(&best.values),
     )?;
-    if std::env::var_os("SPREIDING_DEBUG").is_some() {
-        eprintln!(
-            "mip: optimal {} feasible {} obj {} bound {:?} at {:?}",
-            mip.optimal,
-            mip.values.is_some(),
-            mip.objective + f.objective_offset,
-            mip.bound,
-            started.elapsed()
-        );
-    }
     if let Some(v) = mip.values {
         let values = snapped(f, &v);
         let value = objective(f, &values);
@@ -345,6 +294,5 @@ pub fn solve(
     if let Some(b) = mip.bound {
         best.bound = best.bound.max(b + f.objective_offset);
     }
-    let _ = (mip.objective, mip.optimal);
     Ok(best)
 }
