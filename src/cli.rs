@@ -35,7 +35,7 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         csv: Option<PathBuf>,
         /// Wall-clock budget for the solver, in seconds.
-        #[arg(long, value_name = "SECONDS", default_value_t = 10.0,
+        #[arg(long, value_name = "SECONDS", default_value_t = 3.0,
               value_parser = positive_seconds)]
         time_limit: f64,
         /// Relative gap under which a plan counts as optimal.

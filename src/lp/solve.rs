@@ -10,8 +10,11 @@
 //! 3. only if that gap is above the tolerance (or the neighbourhood is infeasible), run the
 //!    full MIP from the best plan so far, until the gap or the time limit.
 //!
-//! Every solve gets what is left of one wall-clock budget. If nothing better is found in
-//! time, the plan that moves nobody (always feasible) is returned with status `time_limit`.
+//! Every solve gets what is left of one wall-clock budget. A MIP cut off by the clock is
+//! discarded (its incumbent would depend on the machine's speed); the result is then the
+//! rounded plan, with status `time_limit` when its gap to the LP bound is above the
+//! tolerance. If even the LP does not finish, the plan that moves nobody (always feasible)
+//! is returned.
 //! HiGHS runs single-threaded with a fixed seed, so the same model gives the same solution.
 
 use std::time::{Duration, Instant};
@@ -35,7 +38,7 @@ pub struct SolveOptions {
 impl Default for SolveOptions {
     fn default() -> Self {
         SolveOptions {
-            time_limit: Duration::from_secs(60),
+            time_limit: Duration::from_secs(3),
             gap: 1e-4,
         }
     }
@@ -282,7 +285,9 @@ pub fn solve(
         true,
         Some(&best.values),
     )?;
-    if let Some(v) = mip.values {
+    // Only a MIP that finished counts: a run cut off by the clock would make the output
+    // depend on the machine's speed, and the same instance must give the same bytes.
+    if let (Some(v), true) = (mip.values, mip.optimal) {
         let values = snapped(f, &v);
         let value = objective(f, &values);
         if value < best.value && is_integral(f, &v) {
@@ -290,9 +295,9 @@ pub fn solve(
             best.values = values;
             best.method = Method::Mip;
         }
-    }
-    if let Some(b) = mip.bound {
-        best.bound = best.bound.max(b + f.objective_offset);
+        if let Some(b) = mip.bound {
+            best.bound = best.bound.max(b + f.objective_offset);
+        }
     }
     Ok(best)
 }
