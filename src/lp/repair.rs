@@ -156,13 +156,12 @@ pub fn repair(instance: &Instance, f: &Formulation, lp: &[f64]) -> Option<Vec<f6
     }
     // Fill order: cheapest stay first (then practice index), per area.
     let mut by_cost = destinations_of.clone();
-    for (a, js) in by_cost.iter_mut().enumerate() {
+    for js in by_cost.iter_mut() {
         js.sort_by(|&x, &y| {
             let cx = f.columns[f.destinations[x].joined[0]].cost;
             let cy = f.columns[f.destinations[y].joined[0]].cost;
             cx.total_cmp(&cy).then(x.cmp(&y))
         });
-        let _ = a;
     }
     let mut origins_at: Vec<Vec<usize>> = vec![Vec::new(); instance.practices.len()];
     for (i, o) in f.origins.iter().enumerate() {

@@ -8,7 +8,7 @@
 //!   limits ran out; `extra_phases` estimates how many more phases would place them at the
 //!   pace those limits allow.
 
-use super::{PhaseFlows, Registered};
+use super::Registered;
 use crate::format::DiagnosticFile;
 use crate::geo::Distances;
 use crate::lp::formulation::eligible;
@@ -19,7 +19,6 @@ pub fn diagnose(
     instance: &Instance,
     distances: &Distances,
     end: &Registered,
-    _phases: &[PhaseFlows],
 ) -> Vec<DiagnosticFile> {
     let t = instance.phases();
     let reach = eligible(instance, distances);

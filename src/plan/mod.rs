@@ -232,7 +232,7 @@ pub fn build(
             after,
             per_phase,
         },
-        diagnostics: diagnostics::diagnose(instance, distances, &reg, phases),
+        diagnostics: diagnostics::diagnose(instance, distances, &reg),
         solver: Some(SolverFile {
             method: summary.method.clone(),
             variables: summary.size.0,
