@@ -115,6 +115,13 @@ pub enum RowKind {
         /// Phase 1..=T.
         phase: usize,
     },
+    /// A restriction used only for rounding (see [`Formulation::weight_balanced`]).
+    WeightBalance {
+        /// Practice index.
+        practice: usize,
+        /// Phase 1..=T.
+        phase: usize,
+    },
 }
 
 /// A registration pair (a,p) with `R[a,p] > 0` and its columns.
@@ -506,6 +513,80 @@ impl Formulation {
 }
 
 impl Formulation {
+    /// A copy restricted so that a full practice only takes patients who weigh no more than
+    /// those it lets go.
+    ///
+    /// With care weights, a practice at its bound can in the LP trade, say, 59 patients of
+    /// weight 1.15 for 61.68 of weight 1.1: the load stays put, but no integer plan does
+    /// that, and rounding such swap cycles loses most of them. For a practice whose
+    /// ceiling leaves less room than one patient above today's load, the copy requires,
+    /// for every care weight `w` that occurs there, that the number of its patients
+    /// weighing at least `w` does not grow. That implies the load row (the load can only
+    /// fall) and has integer data, so its solutions round well. It is a restriction, so the
+    /// LP bound of the plan always comes from the unrestricted model; this copy only guides
+    /// the rounding.
+    pub fn weight_balanced(&self, instance: &Instance) -> Formulation {
+        let mut f = self.clone();
+        let initial = instance.initial_loads();
+        let heaviest = instance
+            .areas
+            .iter()
+            .map(|a| a.care_weight)
+            .fold(0.0, f64::max);
+        let n_practices = instance.practices.len();
+        // (column at phase t, weight, patients today) per practice.
+        let mut at: Vec<Vec<(&[usize], f64, u64)>> = vec![Vec::new(); n_practices];
+        for o in &self.origins {
+            at[o.practice].push((&o.remain, instance.areas[o.area].care_weight, o.patients));
+        }
+        for d in &self.destinations {
+            at[d.practice].push((&d.joined, instance.areas[d.area].care_weight, 0));
+        }
+        let mut rows = Vec::new();
+        for (p, cols) in at.iter().enumerate() {
+            let mut weights: Vec<f64> = cols.iter().map(|c| c.1).collect();
+            weights.sort_by(f64::total_cmp);
+            weights.dedup();
+            if weights.len() < 2 {
+                continue; // one weight: the load row is already a count
+            }
+            for t in 1..=instance.phases() {
+                if self.excess[p][t - 1].is_none()
+                    || instance.ceiling(p, t) - initial[p] >= heaviest
+                {
+                    continue;
+                }
+                for &w in &weights {
+                    let mut terms = Vec::new();
+                    let mut rhs = 0.0;
+                    for &(c, cw, today) in &cols[..] {
+                        if cw >= w {
+                            if let Some(&col) = c.get(t - 1) {
+                                terms.push((col, 1.0));
+                            }
+                            rhs += today as f64;
+                        }
+                    }
+                    if !terms.is_empty() {
+                        rows.push((p, t, terms, rhs));
+                    }
+                }
+            }
+        }
+        for (p, t, terms, rhs) in rows {
+            f.rows.push(Row {
+                terms,
+                sense: Sense::Le,
+                rhs,
+            });
+            f.row_kinds.push(RowKind::WeightBalance {
+                practice: p,
+                phase: t,
+            });
+        }
+        f
+    }
+
     /// The column values of the plan that moves nobody: today's patients stay, closures
     /// orphan everyone, nobody is registered. Always feasible, so there is always a plan.
     pub fn idle_solution(&self, instance: &Instance) -> Vec<f64> {

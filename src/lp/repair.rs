@@ -8,15 +8,19 @@
 //!
 //! 1. closures orphan whoever is left at a closing practice (orphaning and registering
 //!    again in the same phase is never worse than a move: no move cost, no outflow);
-//! 2. waiting residents are registered along augmenting chains (register at X, move one of
-//!    X's original patients on to Y, and so on, until a practice with room) while that
-//!    lowers the objective: this reproduces the LP's registrations, swaps included;
-//! 3. the LP's moves, rounded down, within the limits left, undone where a load would end
-//!    above its bound.
+//! 2. the LP's moves and registrations of the phase, rounded down, are placed all at once
+//!    (swaps between full practices are common in the LP: it moves patients home in cycles);
+//! 3. rounding down can leave a load a fraction above its bound; placements are taken back
+//!    along short paths that end at a practice with room, so a swap cycle loses one patient,
+//!    not all of them (see [`undo`]);
+//! 4. residents still waiting are registered along augmenting chains (register at X, move
+//!    one of X's original patients on to Y, and so on, until a practice with room) while
+//!    that lowers the objective.
 //!
-//! Departures only lower loads and every arrival is checked, so the result is feasible
-//! whenever no bound drops below a load the rounding could not reduce in time; that case is
-//! detected and reported as `None`, and the caller falls back to the MIP.
+//! Every limit is checked before a patient is placed and loads are brought back under their
+//! bounds in step 3, so the result is feasible whenever no bound drops below a load the
+//! rounding could not reduce in time; that case is detected and reported as `None`, and the
+//! caller falls back to the MIP.
 //!
 //! Cost: O(T · (pairs + A·E + P)) plus the chain searches, see [`chains`].
 
@@ -30,6 +34,17 @@ fn floor(v: f64) -> u64 {
 }
 
 pub(super) mod chains;
+mod keep;
+mod undo;
+
+/// Patients placed in a phase: moved from origin pair `origin`, or registered from the
+/// waiting pool (`None`), into destination pair `destination`.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Placement {
+    origin: Option<usize>,
+    destination: usize,
+    patients: u64,
+}
 
 pub(super) struct Phase {
     t: usize,
@@ -72,44 +87,29 @@ impl State<'_> {
         }
     }
 
-    /// Undoes moves, newest first, into every practice whose load is above its bound, until
-    /// no load is (undoing can overload the origin, hence the loop; it ends because every
-    /// round removes moves, and with no moves left every load is back to a feasible one).
-    fn undo_overloads(
-        &mut self,
-        ph: &mut Phase,
-        moves: &mut Vec<(usize, usize, u64)>,
-        arrive: &mut [u64],
-    ) {
-        loop {
-            let mut changed = false;
-            for m in (0..moves.len()).rev() {
-                let (i, j, k) = moves[m];
-                let q = self.f.destinations[j].practice;
-                let over = self.load[q] - ph.bound[q];
-                if k == 0 || over <= 1e-9 {
-                    continue;
-                }
-                let w = self.instance.areas[self.f.destinations[j].area].care_weight;
-                let undo = ((over / w - EPS).ceil().max(1.0) as u64).min(k);
-                self.apply_move(ph, i, j, undo, false);
-                moves[m].2 -= undo;
-                arrive[j] += undo;
-                changed = true;
-            }
-            if !changed {
-                break;
-            }
-        }
-        moves.retain(|m| m.2 > 0);
-    }
-
     fn arrive(&mut self, ph: &mut Phase, j: usize, k: u64) {
         let d = &self.f.destinations[j];
         self.joined[j] += k;
         self.load[d.practice] += self.instance.areas[d.area].care_weight * k as f64;
         ph.intake_left[d.practice] -= k;
         ph.moves_left -= k;
+    }
+
+    /// Takes back one patient of `placement`: moved back to the origin, or waiting again.
+    fn take_back(&mut self, ph: &mut Phase, placement: &mut Placement) {
+        let j = placement.destination;
+        match placement.origin {
+            Some(i) => self.apply_move(ph, i, j, 1, false),
+            None => {
+                let d = &self.f.destinations[j];
+                self.joined[j] -= 1;
+                self.load[d.practice] -= self.instance.areas[d.area].care_weight;
+                self.waiting[d.area] += 1;
+                ph.intake_left[d.practice] += 1;
+                ph.moves_left += 1;
+            }
+        }
+        placement.patients -= 1;
     }
 }
 
@@ -192,13 +192,13 @@ pub fn repair(instance: &Instance, f: &Formulation, lp: &[f64]) -> Option<Vec<f6
                 st.waiting[o.area] += st.remain[i];
                 st.load[o.practice] -= instance.areas[o.area].care_weight * st.remain[i] as f64;
                 st.remain[i] = 0;
+                // The LP's departures at the closure arrive as registrations of orphans.
+                leave[i] = 0;
             }
         }
-        // 2. Registrations along chains, as far as room and limits go and it pays.
-        chains::fill(&mut st, &mut ph, &by_cost, &origins_at);
-        // 3. The LP's moves, within what is left: all at once within the flow limits (a swap between two full practices
-        // is fine within a phase), then undone where a load ends above its bound.
-        let mut moves: Vec<(usize, usize, u64)> = Vec::new();
+        // 2. The LP's moves and registrations, rounded down, all at once within the flow
+        // limits (a swap between two full practices is fine within a phase).
+        let mut placed: Vec<Placement> = Vec::new();
         for a in 0..n_areas {
             for &j in &destinations_of[a] {
                 let q = f.destinations[j].practice;
@@ -216,12 +216,70 @@ pub fn repair(instance: &Instance, f: &Formulation, lp: &[f64]) -> Option<Vec<f6
                         leave[i] -= k;
                         arrive[j] -= k;
                         st.apply_move(&mut ph, i, j, k, true);
-                        moves.push((i, j, k));
+                        placed.push(Placement {
+                            origin: Some(i),
+                            destination: j,
+                            patients: k,
+                        });
                     }
+                }
+                let k = arrive[j]
+                    .min(st.waiting[a])
+                    .min(ph.intake_left[q])
+                    .min(ph.moves_left);
+                if k > 0 {
+                    arrive[j] -= k;
+                    st.waiting[a] -= k;
+                    st.arrive(&mut ph, j, k);
+                    placed.push(Placement {
+                        origin: None,
+                        destination: j,
+                        patients: k,
+                    });
+                }
+            }
+            // Rounding each destination down can register fewer than the LP did in total:
+            // offer the rest where the LP's fractions are largest (step 3 keeps what fits).
+            let target = (lp[f.waiting[a][t - 1]] - 1e-6).ceil().max(0.0) as u64;
+            let mut extra = st.waiting[a].saturating_sub(target);
+            let mut candidates: Vec<(f64, usize)> = destinations_of[a]
+                .iter()
+                .map(|&j| (lp[f.destinations[j].joined[t - 1]] - st.joined[j] as f64, j))
+                .filter(|&(r, _)| r > 1e-6)
+                .collect();
+            candidates.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)));
+            for (_, j) in candidates {
+                let q = f.destinations[j].practice;
+                if extra == 0 || ph.moves_left == 0 {
+                    break;
+                }
+                if ph.intake_left[q] > 0 {
+                    extra -= 1;
+                    st.waiting[a] -= 1;
+                    st.arrive(&mut ph, j, 1);
+                    placed.push(Placement {
+                        origin: None,
+                        destination: j,
+                        patients: 1,
+                    });
                 }
             }
         }
-        st.undo_overloads(&mut ph, &mut moves, &mut arrive);
+        // 3. Rounding down departures can leave a load a fraction above its bound: undo
+        // placements along paths that end where there is room (see `undo`).
+        if (0..instance.practices.len()).any(|p| st.load[p] > ph.bound[p] + EPS) {
+            if let Some(kept) = keep::solve(&st, &ph, &placed) {
+                for (pl, k) in placed.iter_mut().zip(kept) {
+                    while pl.patients > k {
+                        st.take_back(&mut ph, pl);
+                    }
+                }
+            }
+            undo::cascade(&mut st, &mut ph, &mut placed);
+        }
+        // 4. Whoever still waits: registrations along chains, as far as room and limits go
+        // and it pays.
+        chains::fill(&mut st, &mut ph, &by_cost, &origins_at);
         if (0..instance.practices.len())
             .any(|p| st.load[p] > ph.bound[p] + 1e-6 * ph.bound[p].max(1.0))
         {

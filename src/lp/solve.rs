@@ -3,12 +3,14 @@
 //! Branch-and-bound is the slow part of a MIP, and this model's LP relaxation is nearly
 //! integral, so the order is:
 //!
-//! 1. solve the LP relaxation; if every count is integral, that is the optimum;
-//! 2. else solve the small MIP where every integer column is boxed to the floor and ceiling
-//!    of its LP value (a RENS neighbourhood: the LP's rounding, repaired by HiGHS) and prove
-//!    its gap against the LP bound;
-//! 3. only if that gap is above the tolerance (or the neighbourhood is infeasible), run the
-//!    full MIP from the best plan so far, until the gap or the time limit.
+//! 1. solve the LP relaxation (its optimum is the bound); if every count is integral, that
+//!    is the optimum;
+//! 2. else replay it in integers ([`super::repair`]) and prove the gap against the bound;
+//! 3. if the gap is above the tolerance, solve the weight-balanced LP
+//!    ([`Formulation::weight_balanced`]: full practices only swap patients of equal or
+//!    lower care weight, which integers can follow) and replay that too; keep the better;
+//! 4. only if the gap is still above the tolerance and the model is small
+//!    ([`MIP_MAX_INTEGER_COLUMNS`]), run the full MIP from the best plan so far.
 //!
 //! Every solve gets what is left of one wall-clock budget. A MIP cut off by the clock is
 //! discarded (its incumbent would depend on the machine's speed); the result is then the
@@ -49,7 +51,7 @@ impl Default for SolveOptions {
 pub enum Method {
     /// The LP relaxation was already integral.
     Lp,
-    /// The LP rounded and repaired within its neighbourhood.
+    /// The LP (or the weight-balanced LP) replayed in integers.
     Rounded,
     /// The full MIP.
     Mip,
@@ -84,6 +86,19 @@ pub struct Solved {
     pub lp_row_duals: Option<Vec<f64>>,
 }
 
+impl Solved {
+    /// Takes a rounded solution if it is better.
+    fn improve(&mut self, f: &Formulation, rounded: Option<Vec<f64>>) {
+        let Some(values) = rounded else { return };
+        let value = objective(f, &values);
+        if value < self.value {
+            self.value = value;
+            self.values = values;
+            self.method = Method::Rounded;
+        }
+    }
+}
+
 /// HiGHS failed in a way no plan can come from.
 #[derive(Debug, thiserror::Error)]
 pub enum SolveError {
@@ -92,26 +107,24 @@ pub enum SolveError {
     Rejected(String),
 }
 
+/// The full MIP is tried only on models with at most this many integer columns. On a city
+/// (Enschede: 793) HiGHS spends minutes in root cuts without improving the rounded plan
+/// (docs/performance.md), and a MIP cut off by the clock is discarded anyway, so above this
+/// size it would only burn the time limit.
+const MIP_MAX_INTEGER_COLUMNS: usize = 400;
+
 /// Integer values closer than this to an integer count as integral.
 const INTEGRALITY_TOL: f64 = 1e-6;
 
-fn model(
-    f: &Formulation,
-    integer: bool,
-    boxes: Option<&[(f64, f64)]>,
-    seconds: f64,
-    gap: f64,
-) -> Result<Model, SolveError> {
+fn model(f: &Formulation, integer: bool, seconds: f64, gap: f64) -> Result<Model, SolveError> {
     let mut vars = ProblemVariables::new();
     let columns: Vec<Variable> = f
         .columns
         .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            let (lower, upper) = boxes.map_or((c.lower, c.upper), |b| b[i]);
-            let mut def = variable().min(lower);
-            if upper.is_finite() {
-                def = def.max(upper);
+        .map(|c| {
+            let mut def = variable().min(c.lower);
+            if c.upper.is_finite() {
+                def = def.max(c.upper);
             }
             if integer && c.integer {
                 def = def.integer();
@@ -250,7 +263,7 @@ pub fn solve(
         lp_row_duals: None,
     };
 
-    let lp = run(model(f, false, None, left(), options.gap)?, false, None)?;
+    let lp = run(model(f, false, left(), options.gap)?, false, None)?;
     if let Some(bound) = lp.bound {
         best.bound = bound + f.objective_offset;
     }
@@ -267,21 +280,30 @@ pub fn solve(
     }
 
     // Rounding: replay the LP in integers (see `repair`).
-    if let Some(values) = super::repair::repair(instance, f, &lp_values) {
-        let value = objective(f, &values);
-        if value < best.value {
-            best.value = value;
-            best.values = values;
-            best.method = Method::Rounded;
+    best.improve(f, super::repair::repair(instance, f, &lp_values));
+    // Rounding again from the weight-balanced LP, whose swaps are integral (see
+    // `Formulation::weight_balanced`).
+    let balanced = f.weight_balanced(instance);
+    if relative_gap(best.value, best.bound) > options.gap
+        && balanced.rows.len() > f.rows.len()
+        && left() > 0.0
+    {
+        let lp2 = run(model(&balanced, false, left(), options.gap)?, false, None)?;
+        if let Some(lp2_values) = lp2.values.filter(|_| lp2.optimal) {
+            best.improve(f, super::repair::repair(instance, f, &lp2_values));
         }
     }
-    if relative_gap(best.value, best.bound) <= options.gap || left() <= 0.0 {
+    let integer_columns = f.columns.iter().filter(|c| c.integer).count();
+    if relative_gap(best.value, best.bound) <= options.gap
+        || left() <= 0.0
+        || integer_columns > MIP_MAX_INTEGER_COLUMNS
+    {
         return Ok(best);
     }
 
     // The full MIP, started from the best plan so far.
     let mip = run(
-        model(f, true, None, left(), options.gap)?,
+        model(f, true, left(), options.gap)?,
         true,
         Some(&best.values),
     )?;
