@@ -113,6 +113,12 @@ pub enum SolveError {
 /// size it would only burn the time limit.
 const MIP_MAX_INTEGER_COLUMNS: usize = 400;
 
+/// LPs with more columns than this are solved by HiGHS's interior-point method (with
+/// crossover, so the solution is still a vertex and has duals): on a 120-area, 60-practice,
+/// 6-phase instance (9,626 columns) dual simplex needed 25k degenerate iterations and 16.7 s,
+/// IPM 1.7 s; on Enschede (3,291 columns) simplex is faster (0.2 s against 0.3 s).
+const IPM_FROM_COLUMNS: usize = 5_000;
+
 /// Integer values closer than this to an integer count as integral.
 const INTEGRALITY_TOL: f64 = 1e-6;
 
@@ -157,6 +163,11 @@ fn model(f: &Formulation, integer: bool, seconds: f64, gap: f64) -> Result<Model
     if std::env::var_os("SPREIDING_HIGHS_LOG").is_some() {
         let _ = model.try_set_option("output_flag", true);
         let _ = model.try_set_option("log_to_console", true);
+    }
+    if !integer && f.columns.len() > IPM_FROM_COLUMNS {
+        model
+            .try_set_option("solver", "ipm")
+            .map_err(|e| SolveError::Rejected(format!("option: {e:?}")))?;
     }
     model
         .try_set_option("threads", 1)
