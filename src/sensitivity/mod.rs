@@ -11,6 +11,7 @@
 
 pub mod apply;
 pub mod figures;
+pub mod report;
 pub mod run;
 pub mod scenario;
 pub mod shadow;
