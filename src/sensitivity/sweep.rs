@@ -209,10 +209,9 @@ pub fn parse_sweep(spec: &str) -> Result<Sweep, SweepError> {
     Ok(Sweep::Policy(param, list))
 }
 
-/// Rounds away binary noise below 1e-9 relative.
+/// Rounds away binary noise (`1800.0000000000002` → `1800`): nine decimals.
 fn tidy(v: f64) -> f64 {
-    let scale = 1e9 / v.abs().max(1.0);
-    (v * scale).round() / scale
+    format!("{v:.9}").parse().unwrap_or(v)
 }
 
 /// The scenarios of `sweep` on `instance`, and the ones it leaves out with the reason.
