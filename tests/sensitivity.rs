@@ -527,3 +527,40 @@ fn fte_sweep_skips_practices_whose_fte_would_not_stay_positive() {
         [0.25, 0.75, 1.0]
     );
 }
+
+#[test]
+fn every_example_scenario_file_applies_to_its_instance() {
+    let dir = format!("{}/instances/scenarios", env!("CARGO_MANIFEST_DIR"));
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        // <instance>-<anything>.json applies to instances/<instance>.json.
+        let instance = name.split('-').next().unwrap();
+        let base = base_of(&text_of(&format!("{instance}.json")));
+        let scenarios = scenarios_of(&std::fs::read_to_string(&path).unwrap());
+        let prepared = prepare(&base, scenarios).unwrap_or_else(|p| panic!("{name}: {p:#?}"));
+        assert!(!prepared.is_empty());
+        checked += 1;
+    }
+    assert!(checked > 0);
+}
+
+#[test]
+fn a_new_practice_opening_later_has_no_room_before_it_opens() {
+    let base = base_of(TINY);
+    let scenarios = scenarios_of(
+        r#"{"format":"spreiding/scenarios@1","scenarios":[{"name":"n","changes":[
+            {"kind":"new_practice","id":"NEW","location":{"x":0,"y":100},"fte":0.5,"phase":2},
+            {"kind":"norm_per_fte","value":8}]}]}"#,
+    );
+    let prepared = prepare(&base, scenarios).expect("apply");
+    let i = &prepared[0].instance;
+    let new = i.practices.iter().position(|p| p.id == "NEW").unwrap();
+    // Ceiling 0 in phase 1, then fte × the scenario's norm × ratio = 0.5 × 8 × 1.
+    assert_eq!(
+        (1..=3).map(|t| i.ceiling(new, t)).collect::<Vec<_>>(),
+        [0.0, 4.0, 4.0]
+    );
+    assert!(i.receives(new));
+}
