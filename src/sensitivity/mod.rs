@@ -3,7 +3,7 @@
 //!
 //! The flow: scenario text → [`scenario`] (every problem with its path) and `--sweep` specs →
 //! [`sweep`]; each scenario → [`apply`] (changes made to the instance *document*, then the
-//! same validation as `spreiding plan`) → [`run`] (all solves in parallel) → [`figures`] read
+//! same validation as `spreiding plan`) → [`run()`] (all solves in parallel) → [`figures`] read
 //! from each `PlanFile` → `format::SensitivityFile`. [`shadow`] reads the baseline LP's duals.
 //!
 //! Because a scenario is an ordinary instance document, its figures equal those of
