@@ -14,6 +14,8 @@ use spreiding::lp::SolveOptions;
 use spreiding::validate::{self, InstanceError};
 use spreiding::{model::Instance, planner, verify};
 
+mod sensitivity;
+
 /// Plans how GP patients are redistributed over a city's practices, phase by phase.
 #[derive(Debug, Parser)]
 #[command(name = "spreiding", version, about)]
@@ -42,6 +44,38 @@ enum Command {
         #[arg(long, default_value_t = 1e-4, value_parser = gap)]
         gap: f64,
         /// No terminal summary.
+        #[arg(short, long)]
+        quiet: bool,
+    },
+    /// What-if runs: scenarios and sweeps planned beside the baseline, with shadow prices.
+    Sensitivity {
+        /// The base instance@1 JSON file ("-" for standard input).
+        instance: PathBuf,
+        /// A spreiding/scenarios@1 file of named scenarios.
+        #[arg(long, value_name = "FILE")]
+        scenarios: Option<PathBuf>,
+        /// A built-in sweep: closure, fte=+0.5, norm_per_fte=1800:2095:50, ceiling_ratio=…,
+        /// max_walk_m=…, max_moves_per_phase=…, max_intake_per_phase=…,
+        /// max_outflow_per_phase=… (repeatable).
+        #[arg(long, value_name = "SPEC")]
+        sweep: Vec<String>,
+        /// Write the sensitivity@1 JSON here ("-" for standard output).
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Write the figures of every scenario as CSV to FILE.
+        #[arg(long, value_name = "FILE")]
+        csv: Option<PathBuf>,
+        /// Write every changed instance to DIR/<scenario name>.json.
+        #[arg(long, value_name = "DIR")]
+        write_instances: Option<PathBuf>,
+        /// Wall-clock budget for each scenario's solver, in seconds.
+        #[arg(long, value_name = "SECONDS", default_value_t = 3.0,
+              value_parser = positive_seconds)]
+        time_limit: f64,
+        /// Relative gap under which a plan counts as optimal.
+        #[arg(long, default_value_t = 1e-4, value_parser = gap)]
+        gap: f64,
+        /// No table, no progress bar.
         #[arg(short, long)]
         quiet: bool,
     },
@@ -76,7 +110,7 @@ fn gap(s: &str) -> Result<f64, String> {
 }
 
 /// A failed command: what to print and which exit code.
-enum Failure {
+pub(crate) enum Failure {
     /// Bad input or usage: exit 2.
     Input(String),
     /// Solver or internal failure, or a plan that does not verify: exit 1.
@@ -113,6 +147,29 @@ pub fn run() -> ExitCode {
                 quiet,
             )
         }
+        Command::Sensitivity {
+            instance,
+            scenarios,
+            sweep,
+            output,
+            csv,
+            write_instances,
+            time_limit,
+            gap,
+            quiet,
+        } => sensitivity::run(&sensitivity::Args {
+            instance,
+            scenarios,
+            sweeps: sweep,
+            output,
+            csv,
+            write_instances,
+            options: SolveOptions {
+                time_limit: Duration::from_secs_f64(time_limit),
+                gap,
+            },
+            quiet,
+        }),
         Command::Validate { instance } => read_instance(&instance).map(|i| {
             eprintln!(
                 "{}: valid ({} areas, {} practices, {} registrations, {} phases)",
@@ -138,7 +195,7 @@ pub fn run() -> ExitCode {
     }
 }
 
-fn read_text(path: &Path) -> Result<String, Failure> {
+pub(crate) fn read_text(path: &Path) -> Result<String, Failure> {
     let mut text = String::new();
     let read = if path.as_os_str() == "-" {
         io::stdin().read_to_string(&mut text).map(|_| ())
@@ -202,7 +259,7 @@ fn plan(
 
 /// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so
 /// a failed run never leaves a half-written file.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
     let fail =
         |e: io::Error| Failure::Input(format!("error: cannot write {}: {e}\n", path.display()));
     let dir = match path.parent() {

@@ -9,7 +9,8 @@
 //! - [`geo`]: walking distances (haversine, RD New, footpath graph);
 //! - [`lp`]: the formulation and the HiGHS solve (LP, rounding, MIP);
 //! - [`plan`]: solution → phased move lists, metrics and diagnostics;
-//! - [`verify`]: an independent re-check of a plan against MODEL.md.
+//! - [`verify`]: an independent re-check of a plan against MODEL.md;
+//! - [`sensitivity`]: scenarios, sweeps and shadow prices beside the baseline.
 //!
 //! The library does no file or socket I/O: readers take text or `impl Read`, writers return
 //! values or take `impl Write`.
@@ -21,5 +22,6 @@ pub mod lp;
 pub mod model;
 pub mod plan;
 pub mod planner;
+pub mod sensitivity;
 pub mod validate;
 pub mod verify;

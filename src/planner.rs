@@ -2,6 +2,7 @@
 
 use crate::format::PlanFile;
 use crate::geo::Distances;
+use crate::lp::formulation::RowKind;
 use crate::lp::{self, Formulation, SolveError, SolveOptions};
 use crate::model::Instance;
 use crate::plan::{self, InconsistentSolution, SolveSummary};
@@ -29,6 +30,26 @@ pub fn plan_with(
     distances: &Distances,
     options: &SolveOptions,
 ) -> Result<PlanFile, PlanError> {
+    plan_detailed(instance, distances, options).map(|d| d.plan)
+}
+
+/// A plan with what the solver knows beyond it (for sensitivity runs).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DetailedPlan {
+    /// The plan, exactly as [`plan_with`] returns it.
+    pub plan: PlanFile,
+    /// Row duals of the LP relaxation, when it solved to optimality.
+    pub lp_row_duals: Option<Vec<f64>>,
+    /// What each row of the formulation stands for (same order as the duals).
+    pub row_kinds: Vec<RowKind>,
+}
+
+/// As [`plan_with`], also returning the LP row duals and the row kinds.
+pub fn plan_detailed(
+    instance: &Instance,
+    distances: &Distances,
+    options: &SolveOptions,
+) -> Result<DetailedPlan, PlanError> {
     let formulation = Formulation::build(instance, distances);
     let idle = formulation.idle_solution(instance);
     let solved = lp::solve(instance, &formulation, idle, options)?;
@@ -44,5 +65,9 @@ pub fn plan_with(
             nonzeros as u64,
         ),
     };
-    Ok(plan::build(instance, distances, &phases, &summary))
+    Ok(DetailedPlan {
+        plan: plan::build(instance, distances, &phases, &summary),
+        lp_row_duals: solved.lp_row_duals,
+        row_kinds: formulation.row_kinds,
+    })
 }
