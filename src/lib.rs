@@ -9,10 +9,11 @@
 //! - [`geo`]: walking distances (haversine, RD New, footpath graph);
 //! - [`lp`]: the formulation and the HiGHS solve (LP, rounding, MIP);
 //! - [`plan`]: solution → phased move lists, metrics and diagnostics;
-//! - [`verify`]: an independent re-check of a plan against MODEL.md.
+//! - [`verify`]: an independent re-check of a plan against MODEL.md;
+//! - [`serve`]: the HTTP JSON API over the same calls and documents (`spreiding serve`).
 //!
-//! The library does no file or socket I/O: readers take text or `impl Read`, writers return
-//! values or take `impl Write`.
+//! The library does no file I/O: readers take text or `impl Read`, writers return values or
+//! take `impl Write`. Only [`serve`] touches sockets.
 #![warn(missing_docs)]
 
 pub mod format;
@@ -21,5 +22,6 @@ pub mod lp;
 pub mod model;
 pub mod plan;
 pub mod planner;
+pub mod serve;
 pub mod validate;
 pub mod verify;
