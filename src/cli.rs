@@ -230,8 +230,7 @@ fn plan(
     let plan = planner::plan(&instance, options)
         .map_err(|e| Failure::Internal(format!("error: planning failed: {e}\n")))?;
     let elapsed = started.elapsed();
-    let json =
-        format::plan_json(&plan).map_err(|e| Failure::Internal(format!("error: {e}\n")))?;
+    let json = format::plan_json(&plan).map_err(|e| Failure::Internal(format!("error: {e}\n")))?;
     if let Some(dir) = csv_dir {
         write_csv(&plan, dir)?;
     }
@@ -410,7 +409,9 @@ fn serve(args: ServeArgs) -> Result<(), Failure> {
             let running = server::start(config).await?;
             tracing::info!(addr = %running.local_addr(), solvers, "listening");
             stop_signal().await;
-            tracing::info!("stop signal: finishing requests and solves in flight (again to stop at once)");
+            tracing::info!(
+                "stop signal: finishing requests and solves in flight (again to stop at once)"
+            );
             running.shutdown();
             tokio::spawn(async {
                 stop_signal().await;

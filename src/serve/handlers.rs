@@ -85,7 +85,12 @@ fn check_json_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
         });
     };
     let text = value.to_str().unwrap_or("");
-    let essence = text.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let essence = text
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     if essence == JSON || (essence.starts_with("application/") && essence.ends_with("+json")) {
         Ok(())
     } else {
@@ -177,8 +182,8 @@ fn slot_error(app: &AppState, e: SlotError) -> ApiError {
 
 /// Plans and returns the plan@1 bytes, exactly as the CLI writes them.
 fn plan_bytes(instance: &Instance, options: &SolveOptions) -> Result<String, ApiError> {
-    let plan = planner::plan(instance, options)
-        .map_err(|e| ApiError::PlanningFailed(e.to_string()))?;
+    let plan =
+        planner::plan(instance, options).map_err(|e| ApiError::PlanningFailed(e.to_string()))?;
     format::plan_json(&plan).map_err(|e| ApiError::Internal(format!("serialising a plan: {e}")))
 }
 
@@ -276,6 +281,9 @@ pub async fn verify(JsonBody(body): JsonBody) -> Result<Response, ApiError> {
     off_thread(move || {
         let text = body_text(&body)?;
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        // Syntax first, over the whole body, so a syntax error is never hidden behind a
+        // shape error found earlier in the text.
+        serde_json::from_str::<serde::de::IgnoredAny>(text).map_err(|e| wrapper_error(&e))?;
         let parsed: VerifyBody<'_> = serde_json::from_str(text).map_err(|e| wrapper_error(&e))?;
         let mut missing = Vec::new();
         for (name, member) in [("instance", parsed.instance), ("plan", parsed.plan)] {
@@ -283,7 +291,9 @@ pub async fn verify(JsonBody(body): JsonBody) -> Result<Response, ApiError> {
                 missing.push(FieldProblem {
                     path: name.to_string(),
                     code: "missing_field".to_string(),
-                    message: format!("the request needs `{name}`: {{\"instance\": …, \"plan\": …}}"),
+                    message: format!(
+                        "the request needs `{name}`: {{\"instance\": …, \"plan\": …}}"
+                    ),
                 });
             }
         }
@@ -330,7 +340,10 @@ pub async fn verify(JsonBody(body): JsonBody) -> Result<Response, ApiError> {
             terms: report.terms,
             value: report.value,
         };
-        Ok(with_size(Json(answer).into_response(), InstanceSize::of(&instance)))
+        Ok(with_size(
+            Json(answer).into_response(),
+            InstanceSize::of(&instance),
+        ))
     })
     .await
 }
@@ -453,7 +466,13 @@ pub async fn create_job(
         max_jobs: app.jobs.max_jobs(),
         retry_after_s: app.config.retry_after_s(),
     })?;
-    tokio::spawn(run_job(app.clone(), job.id.clone(), cancel, instance, options));
+    tokio::spawn(run_job(
+        app.clone(),
+        job.id.clone(),
+        cancel,
+        instance,
+        options,
+    ));
     let status = JobStatus::of(&job);
     let mut response = (StatusCode::ACCEPTED, Json(&status)).into_response();
     if let Ok(location) = HeaderValue::from_str(&status.href) {
@@ -635,8 +654,7 @@ pub async fn not_found(uri: axum::http::Uri) -> ApiError {
 pub fn problem_for_empty(response: Response, method: &str, path: &str) -> Response {
     let status = response.status();
     let has_type = response.headers().contains_key(header::CONTENT_TYPE);
-    if has_type || !(status == StatusCode::NOT_FOUND || status == StatusCode::METHOD_NOT_ALLOWED)
-    {
+    if has_type || !(status == StatusCode::NOT_FOUND || status == StatusCode::METHOD_NOT_ALLOWED) {
         return response;
     }
     let error = if status == StatusCode::NOT_FOUND {
@@ -654,7 +672,10 @@ pub fn problem_for_empty(response: Response, method: &str, path: &str) -> Respon
         answer.headers_mut().insert(header::ALLOW, allow);
     }
     debug_assert_eq!(
-        answer.headers().get(header::CONTENT_TYPE).map(|v| v.as_bytes()),
+        answer
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .map(|v| v.as_bytes()),
         Some(PROBLEM_JSON.as_bytes())
     );
     answer

@@ -51,7 +51,10 @@ pub enum JobState {
 
 impl JobState {
     fn finished(self) -> bool {
-        matches!(self, JobState::Done | JobState::Failed | JobState::Cancelled)
+        matches!(
+            self,
+            JobState::Done | JobState::Failed | JobState::Cancelled
+        )
     }
 }
 
@@ -79,7 +82,7 @@ pub struct Job {
 #[derive(Debug, Clone)]
 pub enum Cancelled {
     /// It was queued or running; now `cancelled` (kept until it expires).
-    Cancelled(Job),
+    Cancelled(Box<Job>),
     /// It had finished; it is now removed.
     Removed,
     /// No such job.
@@ -121,7 +124,9 @@ impl JobStore {
     fn lock(&self) -> MutexGuard<'_, HashMap<String, Job>> {
         // A panic while holding the lock cannot leave a job half-updated (every update is
         // one assignment), so a poisoned lock is still usable.
-        self.jobs.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.jobs
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn purge(&self, jobs: &mut HashMap<String, Job>, now: Instant) {
@@ -224,7 +229,7 @@ impl JobStore {
         job.state = JobState::Cancelled;
         job.finished = Some(Instant::now());
         job.cancel.notify_one();
-        Cancelled::Cancelled(job.clone())
+        Cancelled::Cancelled(Box::new(job.clone()))
     }
 
     /// Cancels every queued job (on shutdown); running ones finish.

@@ -59,9 +59,7 @@ impl Modify for BearerAuth {
             SecurityScheme::Http(
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
-                    .description(Some(
-                        "Needed when the server was started with --token-file",
-                    ))
+                    .description(Some("Needed when the server was started with --token-file"))
                     .build(),
             ),
         );
