@@ -964,3 +964,98 @@ fn the_cli_and_the_server_share_one_serialisation() {
     let bytes = format::plan_json(&plan).expect("json");
     assert!(bytes.as_bytes() == cli_plan("small/white_spot.json", &[]).as_slice());
 }
+
+/// A raw HTTP/1.1 GET with `Connection: close`; returns the status line and the rest.
+fn raw_get(addr: &str, path: &str, token: Option<&str>) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+    let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Connection: close\r\n\r\n"
+    )
+    .expect("write");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("read");
+    answer
+}
+
+#[test]
+fn the_binary_refuses_a_public_address_without_a_token() {
+    let out = Command::new(env!("CARGO_BIN_EXE_spreiding"))
+        .args(["serve", "--listen", "0.0.0.0:0"])
+        .output()
+        .expect("run spreiding");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--token-file") && stderr.contains("--insecure"),
+        "{stderr}"
+    );
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let empty = dir.path().join("token");
+    std::fs::write(&empty, "\n").expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_spreiding"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--token-file"])
+        .arg(&empty)
+        .output()
+        .expect("run spreiding");
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn the_binary_serves_with_a_token_and_stops_on_sigterm() {
+    use std::io::{BufRead, BufReader, Read};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let token_file = dir.path().join("token");
+    std::fs::write(&token_file, format!("{TOKEN}\n")).expect("write");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_spreiding"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
+        .arg("--token-file")
+        .arg(&token_file)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start spreiding serve");
+    let mut log = BufReader::new(child.stderr.take().expect("stderr"));
+    let mut addr = None;
+    let mut line = String::new();
+    while addr.is_none() {
+        line.clear();
+        assert!(
+            log.read_line(&mut line).expect("log") > 0,
+            "no listening line"
+        );
+        let event: Value = serde_json::from_str(&line).expect("a JSON log line");
+        if event["message"] == "listening" {
+            addr = event["addr"].as_str().map(str::to_string);
+        }
+    }
+    let addr = addr.expect("address");
+    assert!(raw_get(&addr, "/v1/health", None).starts_with("HTTP/1.1 200"));
+    assert!(raw_get(&addr, "/v1/openapi.json", None).starts_with("HTTP/1.1 401"));
+    assert!(raw_get(&addr, "/v1/openapi.json", Some(TOKEN)).starts_with("HTTP/1.1 200"));
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let status = child.wait().expect("wait");
+    assert_eq!(status.code(), Some(0));
+    let mut rest = String::new();
+    log.read_to_string(&mut rest).expect("log");
+    let requests: Vec<Value> = rest
+        .lines()
+        .chain(std::iter::once(line.as_str()))
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|e| e["message"] == "request")
+        .collect();
+    assert_eq!(requests.len(), 3, "{rest}");
+    for r in &requests {
+        for field in ["method", "path", "status", "duration_ms", "body_bytes"] {
+            assert!(!r[field].is_null(), "{field} missing in {r}");
+        }
+    }
+    assert!(rest.contains("\"stopped\""), "{rest}");
+}
