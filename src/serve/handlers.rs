@@ -2,6 +2,7 @@
 //! slot ([`super::slots`]), and answers with the same documents as the CLI writes.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::Json;
 use axum::body::Bytes;
@@ -61,9 +62,15 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
             .extensions()
             .get::<BodyLimit>()
             .map_or(usize::MAX, |l| l.0);
+        let read = req.extensions().get::<BodyBytes>().cloned();
         Bytes::from_request(req, state)
             .await
-            .map(JsonBody)
+            .map(|body| {
+                if let Some(read) = read {
+                    read.0.store(body.len() as u64, Ordering::Relaxed);
+                }
+                JsonBody(body)
+            })
             .map_err(|e: BytesRejection| {
                 if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
                     ApiError::BodyTooLarge { limit }
@@ -73,6 +80,11 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
             })
     }
 }
+
+/// Where the request log learns how many body bytes a handler read (chunked bodies have no
+/// `Content-Length`).
+#[derive(Debug, Clone, Default)]
+pub struct BodyBytes(pub Arc<AtomicU64>);
 
 /// The configured body limit, put into each request's extensions for error messages.
 #[derive(Debug, Clone, Copy)]

@@ -2,6 +2,7 @@
 //! for axum's own 404/405 answers, and a terse 500 for a panic.
 
 use std::any::Any;
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use axum::extract::{Request, State};
@@ -10,22 +11,29 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
-use super::handlers::{self, BodyLimit, InstanceSize};
+use super::handlers::{self, BodyBytes, BodyLimit, InstanceSize};
 use super::problem::ApiError;
 
 /// One log line per request: method, path, status, duration, body size and, when the body was
 /// an instance, its size in areas, practices and phases. Never the content or the query.
-pub async fn request_log(request: Request, next: Next) -> Response {
+pub async fn request_log(mut request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
     let path = request.uri().path().to_string();
-    let body_bytes = request
+    let declared = request
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok())
         .unwrap_or(0);
+    let read = BodyBytes::default();
+    request.extensions_mut().insert(read.clone());
     let response = next.run(request).await;
+    // What was read, or else what was announced (e.g. a body refused before reading).
+    let body_bytes = match read.0.load(Ordering::Relaxed) {
+        0 => declared,
+        n => n,
+    };
     let status = response.status().as_u16();
     let duration_ms = (started.elapsed().as_secs_f64() * 10_000.0).round() / 10.0;
     match response.extensions().get::<InstanceSize>() {
