@@ -1059,3 +1059,38 @@ fn the_binary_serves_with_a_token_and_stops_on_sigterm() {
     }
     assert!(rest.contains("\"stopped\""), "{rest}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_gives_up_frees_its_place_in_the_queue() {
+    let server = Server::start(ServeConfig {
+        solvers: 1,
+        queue: 1,
+        ..config()
+    })
+    .await;
+    let slots = server.running().slots();
+    let held = slots.acquire().await.expect("slot");
+    let impatient = server
+        .client
+        .post(format!("{}/v1/plan", server.base))
+        .header("content-type", "application/json")
+        .timeout(Duration::from_millis(300))
+        .body(instance_text("small/closure.json"))
+        .send()
+        .await;
+    assert!(
+        impatient.is_err(),
+        "the request should have timed out client-side"
+    );
+    until("the queue place is free", || slots.waiting() == 0).await;
+    drop(held);
+    until("no solve runs", || slots.busy() == 0).await;
+    let reply = server
+        .call(post(
+            "/v1/plan",
+            "/v1/plan",
+            instance_text("small/closure.json"),
+        ))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+}
