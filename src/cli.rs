@@ -3,14 +3,16 @@
 
 use std::fmt::Write as _;
 use std::io::{self, Read, Write};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
 
-use spreiding::format::{PlanFile, csv as plan_csv};
+use spreiding::format::{self, PlanFile, csv as plan_csv};
 use spreiding::lp::SolveOptions;
+use spreiding::serve::{self as server, ServeConfig, ServeError};
 use spreiding::validate::{self, InstanceError};
 use spreiding::{model::Instance, planner, verify};
 
@@ -91,6 +93,59 @@ enum Command {
         /// The plan@1 JSON file.
         plan: PathBuf,
     },
+    /// Serve the HTTP JSON API (plan, validate, verify, jobs; docs/api.md) until SIGTERM or
+    /// Ctrl-C; running solves finish first.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct ServeArgs {
+    /// Address and port to listen on (port 0: any free port).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// File holding a bearer token; then every endpoint but /v1/health needs it.
+    #[arg(long, value_name = "FILE")]
+    token_file: Option<PathBuf>,
+    /// Allow a non-loopback address without a token.
+    #[arg(long)]
+    insecure: bool,
+    /// Largest request body, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 32,
+          value_parser = clap::value_parser!(u32).range(1..=4096))]
+    max_body_mib: u32,
+    /// Solves that run at once (default: the number of cores).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
+    solvers: Option<u32>,
+    /// Plan requests that may wait for a solver; one more gets 503 with Retry-After.
+    #[arg(long, value_name = "N", default_value_t = 64)]
+    queue: usize,
+    /// The largest time_limit a request may ask for, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60.0, value_parser = positive_seconds)]
+    max_time_limit: f64,
+    /// Budget of a whole request (body, queue wait, solve), in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300.0,
+          value_parser = positive_seconds)]
+    request_timeout: f64,
+    /// Jobs kept in memory (queued, running and finished).
+    #[arg(long, value_name = "N", default_value_t = 100,
+          value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    max_jobs: u32,
+    /// How long a finished job stays readable, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 900.0,
+          value_parser = positive_seconds)]
+    job_ttl: f64,
+    /// Request log format on standard error: one line per request.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+}
+
+/// How the request log is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LogFormat {
+    /// `key=value` fields after a timestamp and level.
+    Text,
+    /// One JSON object per line.
+    Json,
 }
 
 fn positive_seconds(s: &str) -> Result<f64, String> {
@@ -181,6 +236,7 @@ pub fn run() -> ExitCode {
             );
         }),
         Command::Verify { instance, plan } => verify_cmd(&instance, &plan),
+        Command::Serve(args) => serve(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -231,9 +287,7 @@ fn plan(
     let plan = planner::plan(&instance, options)
         .map_err(|e| Failure::Internal(format!("error: planning failed: {e}\n")))?;
     let elapsed = started.elapsed();
-    let mut json = serde_json::to_string_pretty(&plan)
-        .map_err(|e| Failure::Internal(format!("error: {e}\n")))?;
-    json.push('\n');
+    let json = format::plan_json(&plan).map_err(|e| Failure::Internal(format!("error: {e}\n")))?;
     if let Some(dir) = csv_dir {
         write_csv(&plan, dir)?;
     }
@@ -362,4 +416,103 @@ fn verify_cmd(instance_path: &Path, plan_path: &Path) -> Result<(), Failure> {
         }
         Err(Failure::Internal(msg))
     }
+}
+
+fn serve(args: ServeArgs) -> Result<(), Failure> {
+    let token = match &args.token_file {
+        Some(path) => {
+            let text = read_text(path)?;
+            let token = text.trim();
+            if token.is_empty() || token.chars().any(char::is_whitespace) {
+                return Err(Failure::Input(format!(
+                    "error: {}: the token file must hold one token without spaces\n",
+                    path.display()
+                )));
+            }
+            Some(token.to_string())
+        }
+        None => None,
+    };
+    if !args.listen.ip().is_loopback() && token.is_none() && !args.insecure {
+        return Err(Failure::Input(format!(
+            "error: refusing to listen on {} without a token: it is not a loopback address; \
+             give --token-file FILE, or --insecure to serve without one\n",
+            args.listen
+        )));
+    }
+    init_log(args.log_format);
+    let solvers = args.solvers.map_or_else(
+        || std::thread::available_parallelism().map_or(1, |n| n.get()),
+        |n| n as usize,
+    );
+    let config = ServeConfig {
+        listen: args.listen,
+        token,
+        body_limit: args.max_body_mib as usize * 1024 * 1024,
+        solvers,
+        queue: args.queue,
+        default_solve: SolveOptions::default(),
+        max_time_limit: Duration::from_secs_f64(args.max_time_limit),
+        request_timeout: Duration::from_secs_f64(args.request_timeout),
+        max_jobs: args.max_jobs as usize,
+        job_ttl: Duration::from_secs_f64(args.job_ttl),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Internal(format!("error: cannot start the runtime: {e}\n")))?;
+    runtime
+        .block_on(async move {
+            let running = server::start(config).await?;
+            tracing::info!(addr = %running.local_addr(), solvers, "listening");
+            stop_signal().await;
+            tracing::info!(
+                "stop signal: finishing requests and solves in flight (again to stop at once)"
+            );
+            running.shutdown();
+            tokio::spawn(async {
+                stop_signal().await;
+                tracing::warn!("second stop signal: stopping at once");
+                std::process::exit(130);
+            });
+            running.wait().await
+        })
+        .map_err(|e| match e {
+            ServeError::Bind { .. } => Failure::Input(format!("error: {e}\n")),
+            other => Failure::Internal(format!("error: {other}\n")),
+        })
+}
+
+/// Ctrl-C, or SIGTERM on Unix.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+fn init_log(format: LogFormat) {
+    let builder = tracing_subscriber::fmt()
+        .with_writer(io::stderr)
+        .with_ansi(false)
+        .with_target(false);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+    };
 }

@@ -11,9 +11,10 @@
 //! - [`plan`]: solution → phased move lists, metrics and diagnostics;
 //! - [`verify`]: an independent re-check of a plan against MODEL.md;
 //! - [`sensitivity`]: scenarios, sweeps and shadow prices beside the baseline.
+//! - [`serve`]: the HTTP JSON API over the same calls and documents (`spreiding serve`).
 //!
-//! The library does no file or socket I/O: readers take text or `impl Read`, writers return
-//! values or take `impl Write`.
+//! The library does no file I/O: readers take text or `impl Read`, writers return values or
+//! take `impl Write`. Only [`serve`] touches sockets.
 #![warn(missing_docs)]
 
 pub mod format;
@@ -23,5 +24,6 @@ pub mod model;
 pub mod plan;
 pub mod planner;
 pub mod sensitivity;
+pub mod serve;
 pub mod validate;
 pub mod verify;

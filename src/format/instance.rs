@@ -1,9 +1,10 @@
 //! `spreiding/instance@1`: the input a planner hands to spreiding (see MODEL.md).
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// A whole instance file.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InstanceFile {
     /// Always `spreiding/instance@1`.
@@ -26,40 +27,48 @@ pub struct InstanceFile {
     pub walk_graph: Option<WalkGraphFile>,
     /// Free-form data of other tools; ignored by spreiding.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
     pub extensions: Option<serde_json::Value>,
 }
 
 /// `policy`: the planning rules. Absent fields take MODEL.md's defaults; an explicit `null`
 /// on a `max_*_per_phase` field means "no limit".
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PolicyFile {
     /// Registered patients per full-time GP (NZa: 2,095).
     #[serde(default = "default_norm")]
+    #[schema(default = 2095.0)]
     pub norm_per_fte: f64,
     /// Ceiling = fte × norm × ceiling_ratio unless a practice sets its own.
     #[serde(default = "default_one")]
     pub ceiling_ratio: f64,
     /// Walking distance beyond which a practice is not an eligible destination.
     #[serde(default = "default_max_walk")]
+    #[schema(default = 2000.0)]
     pub max_walk_m: f64,
     /// Straight line × this factor approximates walking where no graph path exists.
     #[serde(default = "default_detour")]
+    #[schema(default = 1.3)]
     pub detour_factor: f64,
     /// Number of phases T.
     #[serde(default = "default_phases")]
+    #[schema(default = 4)]
     pub phases: u32,
     /// One label per phase (default `phase 1` … `phase T`).
     #[serde(default)]
     pub phase_labels: Option<Vec<String>>,
     /// G: moves plus registrations per phase, city-wide.
     #[serde(default = "default_max_moves")]
+    #[schema(value_type = Option<u64>, default = 1500)]
     pub max_moves_per_phase: Limit,
     /// In: patients a practice takes per phase.
     #[serde(default = "default_max_flow")]
+    #[schema(value_type = Option<u64>, default = 150)]
     pub max_intake_per_phase: Limit,
     /// Out: patients a practice hands over per phase.
     #[serde(default = "default_max_flow")]
+    #[schema(value_type = Option<u64>, default = 150)]
     pub max_outflow_per_phase: Limit,
     /// Objective weights.
     #[serde(default)]
@@ -109,23 +118,28 @@ impl Default for PolicyFile {
 }
 
 /// `policy.weights`: the price of each objective term.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WeightsFile {
     /// Per resident without a GP, per phase.
     #[serde(default = "w_waiting")]
+    #[schema(default = 1000.0)]
     pub waiting: f64,
     /// Per weighted patient above a ceiling, per phase.
     #[serde(default = "w_excess")]
+    #[schema(default = 100.0)]
     pub excess: f64,
     /// Per patient registered outside their district, per phase.
     #[serde(default = "w_ood")]
+    #[schema(default = 10.0)]
     pub out_of_district: f64,
     /// Per move.
     #[serde(default = "w_move")]
+    #[schema(default = 1.0)]
     pub r#move: f64,
     /// Per patient-kilometre of walking distance, per phase.
     #[serde(default = "w_walk")]
+    #[schema(default = 0.1)]
     pub walk_km: f64,
 }
 
@@ -158,7 +172,7 @@ impl Default for WeightsFile {
 }
 
 /// A location: WGS84 degrees or RD New metres (one system per instance).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(untagged, deny_unknown_fields)]
 pub enum LocationFile {
     /// WGS84 latitude/longitude in degrees.
@@ -178,7 +192,7 @@ pub enum LocationFile {
 }
 
 /// An area where patients live.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AreaFile {
     /// Unique, non-empty.
@@ -203,7 +217,7 @@ pub struct AreaFile {
 }
 
 /// A GP practice.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PracticeFile {
     /// Unique, non-empty.
@@ -240,7 +254,7 @@ fn default_true() -> bool {
 }
 
 /// A change to a practice, in force from `phase` on.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChangeFile {
     /// 1..=phases.
@@ -257,7 +271,7 @@ pub struct ChangeFile {
 }
 
 /// Patients of an area registered at a practice today.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegistrationFile {
     /// Area id.
@@ -269,7 +283,7 @@ pub struct RegistrationFile {
 }
 
 /// An undirected footpath network.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WalkGraphFile {
     /// Junctions.
@@ -279,7 +293,7 @@ pub struct WalkGraphFile {
 }
 
 /// A junction of the footpath network.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WalkNodeFile {
     /// Unique node id.
@@ -289,7 +303,7 @@ pub struct WalkNodeFile {
 }
 
 /// A footpath.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WalkEdgeFile {
     /// One end.

@@ -3,9 +3,10 @@
 //! Every list is sorted by its id fields so that the same instance always gives the same bytes.
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// A whole plan file.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct PlanFile {
     /// Always `spreiding/plan@1`.
     pub format: String,
@@ -28,7 +29,7 @@ pub struct PlanFile {
 }
 
 /// `objective`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ObjectiveFile {
     /// The plan's objective value.
     pub value: f64,
@@ -41,7 +42,7 @@ pub struct ObjectiveFile {
 }
 
 /// `objective.terms`: each already multiplied by its weight.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize, ToSchema)]
 pub struct TermsFile {
     /// W.waiting × Σ waiting.
     pub waiting: f64,
@@ -56,7 +57,7 @@ pub struct TermsFile {
 }
 
 /// One phase of the plan.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct PhaseFile {
     /// 1..=T.
     pub phase: u32,
@@ -75,7 +76,7 @@ pub struct PhaseFile {
 }
 
 /// A move of `patients` of `area` from practice `from` to practice `to`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct MoveFile {
     /// Area id.
     pub area: String,
@@ -88,7 +89,7 @@ pub struct MoveFile {
 }
 
 /// A count of an area's patients at a practice (registrations, orphans).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct CountAtFile {
     /// Area id.
     pub area: String,
@@ -99,7 +100,7 @@ pub struct CountAtFile {
 }
 
 /// A practice's care-weighted load after a phase.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct LoadFile {
     /// Practice id.
     pub practice: String,
@@ -110,7 +111,7 @@ pub struct LoadFile {
 }
 
 /// Residents of an area without a GP after a phase.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct WaitingFile {
     /// Area id.
     pub area: String,
@@ -119,7 +120,7 @@ pub struct WaitingFile {
 }
 
 /// `metrics`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct MetricsFile {
     /// Today (phase 0).
     pub before: SnapshotFile,
@@ -131,7 +132,7 @@ pub struct MetricsFile {
 }
 
 /// Key figures of one moment.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct SnapshotFile {
     /// Residents without a GP.
     pub residents_without_gp: u64,
@@ -150,7 +151,7 @@ pub struct SnapshotFile {
 }
 
 /// Counts of one phase.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct PhaseCountsFile {
     /// 1..=T.
     pub phase: u32,
@@ -165,7 +166,7 @@ pub struct PhaseCountsFile {
 }
 
 /// Why residents of an area still wait at the end of the plan.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct DiagnosticFile {
     /// Area id.
     pub area: String,
@@ -181,7 +182,7 @@ pub struct DiagnosticFile {
 }
 
 /// `solver`: how the plan was found.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct SolverFile {
     /// `lp` (relaxation already integral), `rounded` (rounding within the gap) or `mip`.
     pub method: String,
@@ -191,4 +192,13 @@ pub struct SolverFile {
     pub constraints: u64,
     /// Non-zeros of the formulation.
     pub nonzeros: u64,
+}
+
+/// The plan as bytes: pretty-printed JSON and a final newline. The CLI writes exactly this
+/// (`-o` or standard output) and `POST /v1/plan` returns exactly this, so both give the same
+/// bytes for the same instance.
+pub fn plan_json(plan: &PlanFile) -> Result<String, serde_json::Error> {
+    let mut json = serde_json::to_string_pretty(plan)?;
+    json.push('\n');
+    Ok(json)
 }

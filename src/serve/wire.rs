@@ -1,0 +1,162 @@
+//! The HTTP API's own request and response documents (the instance and plan documents are
+//! [`crate::format`]'s). They derive serde for the wire and `ToSchema` for the OpenAPI
+//! document, so the document describes exactly what the code sends.
+
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use utoipa::{IntoParams, ToSchema};
+
+use super::jobs::{Job, JobKind, JobState};
+use super::problem::ApiProblem;
+use crate::format::{InstanceFile, PlanFile, TermsFile};
+
+/// Solve options of `POST /v1/plan`, in the query string (the body is the instance itself,
+/// exactly as the CLI reads it).
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PlanQuery {
+    /// Wall-clock budget for the solver in seconds, as `--time-limit` (default 3, at most the
+    /// server's `--max-time-limit`).
+    pub time_limit: Option<f64>,
+    /// Relative gap under which a plan counts as optimal, as `--gap` (default 1e-4, in [0, 1)).
+    pub gap: Option<f64>,
+}
+
+/// Options of `POST /v1/jobs`: the job kind and the options of that kind's endpoint.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct JobQuery {
+    /// What to run: `plan` (default) or `sensitivity`. The body is what that endpoint takes.
+    #[param(inline)]
+    pub kind: Option<JobKind>,
+    /// As for `POST /v1/plan`.
+    pub time_limit: Option<f64>,
+    /// As for `POST /v1/plan`.
+    pub gap: Option<f64>,
+}
+
+/// `POST /v1/validate` on a valid instance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ValidResponse {
+    /// Always true (an invalid instance is a 422 problem).
+    pub valid: bool,
+    /// Number of areas.
+    pub areas: usize,
+    /// Number of practices.
+    pub practices: usize,
+    /// Number of (area, practice) registrations after merging duplicates.
+    pub registrations: usize,
+    /// Number of phases.
+    pub phases: usize,
+}
+
+/// The body of `POST /v1/verify`.
+#[derive(Debug, Clone, ToSchema)]
+#[allow(dead_code)] // describes the document; the handler reads it as [`VerifyBody`]
+pub struct VerifyRequest {
+    /// The instance, as for `POST /v1/plan`.
+    pub instance: InstanceFile,
+    /// The plan to check (plan@1).
+    pub plan: PlanFile,
+}
+
+/// [`VerifyRequest`] as the handler reads it: both members kept as text, so they go through
+/// the same parsers as the CLI's files.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyBody<'a> {
+    /// The instance text.
+    #[serde(borrow, default)]
+    pub instance: Option<&'a RawValue>,
+    /// The plan text.
+    #[serde(borrow, default)]
+    pub plan: Option<&'a RawValue>,
+}
+
+/// `POST /v1/verify`: the outcome of the independent check (a plan that breaks rules is still a
+/// 200, with `ok: false`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct VerifyResponse {
+    /// Whether every rule holds.
+    pub ok: bool,
+    /// Every broken rule, in phase order.
+    pub violations: Vec<ViolationOut>,
+    /// Objective terms recomputed from the plan (weights applied).
+    pub terms: TermsFile,
+    /// Their sum.
+    pub value: f64,
+}
+
+/// A broken rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ViolationOut {
+    /// Stable code (see `spreiding::verify::code`).
+    pub code: String,
+    /// What is wrong, where, and by how much.
+    pub message: String,
+}
+
+/// `GET /v1/health`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct HealthResponse {
+    /// Always `ok` while the server answers.
+    pub status: String,
+    /// spreiding's version.
+    pub version: String,
+    /// Solves that may run at once.
+    pub solver_slots: usize,
+    /// Solves running now.
+    pub solves_running: usize,
+    /// Synchronous requests waiting for a solver.
+    pub solves_queued: usize,
+    /// Jobs kept (queued, running and finished).
+    pub jobs: usize,
+}
+
+/// A job as `GET /v1/jobs/{id}` shows it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct JobStatus {
+    /// The job id.
+    pub id: String,
+    /// What it runs.
+    pub kind: JobKind,
+    /// Where it is.
+    pub state: JobState,
+    /// Seconds since it was accepted.
+    pub age_s: f64,
+    /// Where to poll it.
+    pub href: String,
+    /// For `done`: where the result document alone is (the exact bytes of the endpoint).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result_href: Option<String>,
+    /// For `done`: the result document (for `plan`, the plan@1 document).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<PlanFile>)]
+    pub result: Option<Box<RawValue>>,
+    /// For `failed`: why, as a problem document.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<ApiProblem>,
+}
+
+impl JobStatus {
+    /// The status document of `job`.
+    pub fn of(job: &Job) -> JobStatus {
+        let href = format!("/v1/jobs/{}", job.id);
+        let result = job
+            .result
+            .as_ref()
+            .and_then(|text| RawValue::from_string(text.trim_end().to_string()).ok());
+        JobStatus {
+            id: job.id.clone(),
+            kind: job.kind,
+            state: job.state,
+            age_s: (job.created.elapsed().as_millis() as f64) / 1000.0,
+            result_href: result.as_ref().map(|_| format!("{href}/result")),
+            href,
+            result,
+            error: job.error.clone(),
+        }
+    }
+}
