@@ -2,7 +2,7 @@
 //! The only place besides the HTTP layer that touches files.
 
 use std::fmt::Write as _;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -16,7 +16,10 @@ use spreiding::serve::{self as server, ServeConfig, ServeError};
 use spreiding::validate::{self, InstanceError};
 use spreiding::{model::Instance, planner, verify};
 
+mod files;
 mod sensitivity;
+
+pub(crate) use files::{read_text, write_atomically};
 
 /// Plans how GP patients are redistributed over a city's practices, phase by phase.
 #[derive(Debug, Parser)]
@@ -165,6 +168,7 @@ fn gap(s: &str) -> Result<f64, String> {
 }
 
 /// A failed command: what to print and which exit code.
+#[derive(Debug)]
 pub(crate) enum Failure {
     /// Bad input or usage: exit 2.
     Input(String),
@@ -251,17 +255,6 @@ pub fn run() -> ExitCode {
     }
 }
 
-pub(crate) fn read_text(path: &Path) -> Result<String, Failure> {
-    let mut text = String::new();
-    let read = if path.as_os_str() == "-" {
-        io::stdin().read_to_string(&mut text).map(|_| ())
-    } else {
-        std::fs::read_to_string(path).map(|t| text = t)
-    };
-    read.map_err(|e| Failure::Input(format!("error: cannot read {}: {e}\n", path.display())))?;
-    Ok(text)
-}
-
 fn read_instance(path: &Path) -> Result<Instance, Failure> {
     let text = read_text(path)?;
     validate::parse_instance(&text).map_err(|e| {
@@ -308,22 +301,6 @@ fn plan(
     if !quiet {
         eprint!("{}", summary(&plan, elapsed));
     }
-    Ok(())
-}
-
-/// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so
-/// a failed run never leaves a half-written file.
-pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
-    let fail =
-        |e: io::Error| Failure::Input(format!("error: cannot write {}: {e}\n", path.display()));
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(fail)?;
-    tmp.write_all(bytes).map_err(fail)?;
-    tmp.as_file().sync_all().map_err(fail)?;
-    tmp.persist(path).map_err(|e| fail(e.error))?;
     Ok(())
 }
 
