@@ -24,7 +24,7 @@
 //!
 //! Cost: O(T · (pairs + A·E + P)) plus the chain searches, see [`chains`].
 
-use super::formulation::{Formulation, OriginPair};
+use super::formulation::Formulation;
 use crate::model::Instance;
 
 const EPS: f64 = 1e-9;
@@ -171,20 +171,6 @@ pub fn repair(instance: &Instance, f: &Formulation, lp: &[f64]) -> Option<Vec<f6
 
     for t in 1..=instance.phases() {
         let mut ph = limits(instance, t, &initial);
-        // Wanted departures and arrivals of this phase, rounded down.
-        let mut leave: Vec<u64> = f
-            .origins
-            .iter()
-            .zip(&st.remain)
-            .map(|(o, &r)| wanted_departures(o, r, t, lp))
-            .collect();
-        let mut arrive: Vec<u64> = f
-            .destinations
-            .iter()
-            .zip(&st.joined)
-            .map(|(d, &h)| floor(lp[d.joined[t - 1]]).saturating_sub(h))
-            .collect();
-
         // 1. Closures orphan whoever is left (orphaning and registering again in the same
         // phase is never worse than a move: no move cost, no outflow).
         for (i, o) in f.origins.iter().enumerate() {
@@ -192,89 +178,29 @@ pub fn repair(instance: &Instance, f: &Formulation, lp: &[f64]) -> Option<Vec<f6
                 st.waiting[o.area] += st.remain[i];
                 st.load[o.practice] -= instance.areas[o.area].care_weight * st.remain[i] as f64;
                 st.remain[i] = 0;
-                // The LP's departures at the closure arrive as registrations of orphans.
-                leave[i] = 0;
             }
         }
-        // 2. The LP's moves and registrations, rounded down, all at once within the flow
-        // limits (a swap between two full practices is fine within a phase).
-        let mut placed: Vec<Placement> = Vec::new();
-        for a in 0..n_areas {
-            for &j in &destinations_of[a] {
-                let q = f.destinations[j].practice;
-                for &i in &origins_of[a] {
-                    let p = f.origins[i].practice;
-                    if p == q || leave[i] == 0 || arrive[j] == 0 {
-                        continue;
-                    }
-                    let k = leave[i]
-                        .min(arrive[j])
-                        .min(ph.outflow_left[p])
-                        .min(ph.intake_left[q])
-                        .min(ph.moves_left);
-                    if k > 0 {
-                        leave[i] -= k;
-                        arrive[j] -= k;
-                        st.apply_move(&mut ph, i, j, k, true);
-                        placed.push(Placement {
-                            origin: Some(i),
-                            destination: j,
-                            patients: k,
-                        });
-                    }
-                }
-                let k = arrive[j]
-                    .min(st.waiting[a])
-                    .min(ph.intake_left[q])
-                    .min(ph.moves_left);
-                if k > 0 {
-                    arrive[j] -= k;
-                    st.waiting[a] -= k;
-                    st.arrive(&mut ph, j, k);
-                    placed.push(Placement {
-                        origin: None,
-                        destination: j,
-                        patients: k,
-                    });
+        // 2. The LP's moves and registrations of the phase, rounded up, paired per area; the
+        // keep program chooses the best integer part within every limit (see `keep`).
+        let up = candidates(f, &st, t, lp, &origins_of, &destinations_of, Round::Up);
+        let mut placed = Vec::new();
+        match keep::choose(&st, &ph, &up) {
+            Some(kept) => {
+                for (pl, k) in up.iter().zip(kept) {
+                    place(&mut st, &mut ph, pl, k, &mut placed);
                 }
             }
-            // Rounding each destination down can register fewer than the LP did in total:
-            // offer the rest where the LP's fractions are largest (step 3 keeps what fits).
-            let target = (lp[f.waiting[a][t - 1]] - 1e-6).ceil().max(0.0) as u64;
-            let mut extra = st.waiting[a].saturating_sub(target);
-            let mut candidates: Vec<(f64, usize)> = destinations_of[a]
-                .iter()
-                .map(|&j| (lp[f.destinations[j].joined[t - 1]] - st.joined[j] as f64, j))
-                .filter(|&(r, _)| r > 1e-6)
-                .collect();
-            candidates.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)));
-            for (_, j) in candidates {
-                let q = f.destinations[j].practice;
-                if extra == 0 || ph.moves_left == 0 {
-                    break;
-                }
-                if ph.intake_left[q] > 0 {
-                    extra -= 1;
-                    st.waiting[a] -= 1;
-                    st.arrive(&mut ph, j, 1);
-                    placed.push(Placement {
-                        origin: None,
-                        destination: j,
-                        patients: 1,
-                    });
+            None => {
+                // No answer: the LP's flows rounded down, in order, within the limits.
+                let down = candidates(f, &st, t, lp, &origins_of, &destinations_of, Round::Down);
+                for pl in &down {
+                    place(&mut st, &mut ph, pl, pl.patients, &mut placed);
                 }
             }
         }
-        // 3. Rounding down departures can leave a load a fraction above its bound: undo
-        // placements along paths that end where there is room (see `undo`).
+        // 3. A load can still be above its bound (rounding down departures; a kept value a
+        // hair over): take placements back along paths that end where there is room.
         if (0..instance.practices.len()).any(|p| st.load[p] > ph.bound[p] + EPS) {
-            if let Some(kept) = keep::solve(&st, &ph, &placed) {
-                for (pl, k) in placed.iter_mut().zip(kept) {
-                    while pl.patients > k {
-                        st.take_back(&mut ph, pl);
-                    }
-                }
-            }
             undo::cascade(&mut st, &mut ph, &mut placed);
         }
         // 4. Whoever still waits: registrations along chains, as far as room and limits go
@@ -290,12 +216,105 @@ pub fn repair(instance: &Instance, f: &Formulation, lp: &[f64]) -> Option<Vec<f6
     Some(values)
 }
 
-/// Departures of origin pair `o` wanted in phase `t`: the LP's, rounded down.
-fn wanted_departures(o: &OriginPair, remain: u64, t: usize, lp: &[f64]) -> u64 {
-    match (o.remain.get(t - 1), o.closes) {
-        (Some(&c), _) => remain.saturating_sub((lp[c] - 1e-6).ceil().max(0.0) as u64),
-        (None, Some(k)) if k == t => floor(lp[o.leave_at_close.expect("closing pair")]).min(remain),
-        _ => 0,
+/// Which way the LP's flows are rounded into candidates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Round {
+    Up,
+    Down,
+}
+
+fn round(v: f64, how: Round) -> u64 {
+    match how {
+        Round::Up => (v - 1e-6).ceil().max(0.0) as u64,
+        Round::Down => floor(v),
+    }
+}
+
+/// The LP's departures and arrivals of phase `t` in area order, rounded `how`, paired into
+/// moves (origin pair → destination pair of the same area) and registrations. Limits are
+/// not applied here; registrations of an area may add up to more than its waiting.
+fn candidates(
+    f: &Formulation,
+    st: &State,
+    t: usize,
+    lp: &[f64],
+    origins_of: &[Vec<usize>],
+    destinations_of: &[Vec<usize>],
+    how: Round,
+) -> Vec<Placement> {
+    let opposite = match how {
+        Round::Up => Round::Down,
+        Round::Down => Round::Up,
+    };
+    let mut out = Vec::new();
+    for (a, destinations) in destinations_of.iter().enumerate() {
+        // Departures: today's patients minus the LP's remaining, rounded the other way.
+        // Closing pairs were orphaned in step 1 and have none left.
+        let mut leave: Vec<(usize, u64)> = origins_of[a]
+            .iter()
+            .filter_map(|&i| {
+                let o = &f.origins[i];
+                let c = *o.remain.get(t - 1)?;
+                Some((i, st.remain[i].saturating_sub(round(lp[c], opposite))))
+            })
+            .collect();
+        for &j in destinations {
+            let q = f.destinations[j].practice;
+            let mut arrive =
+                round(lp[f.destinations[j].joined[t - 1]], how).saturating_sub(st.joined[j]);
+            for (i, left) in leave.iter_mut() {
+                if arrive == 0 {
+                    break;
+                }
+                if *left == 0 || f.origins[*i].practice == q {
+                    continue;
+                }
+                let k = arrive.min(*left);
+                *left -= k;
+                arrive -= k;
+                out.push(Placement {
+                    origin: Some(*i),
+                    destination: j,
+                    patients: k,
+                });
+            }
+            let k = arrive.min(st.waiting[a]);
+            if k > 0 {
+                out.push(Placement {
+                    origin: None,
+                    destination: j,
+                    patients: k,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Places up to `k` patients of candidate `pl` as far as the state and limits allow, and
+/// records what was placed.
+fn place(st: &mut State, ph: &mut Phase, pl: &Placement, k: u64, placed: &mut Vec<Placement>) {
+    let q = st.f.destinations[pl.destination].practice;
+    let mut k = k.min(ph.intake_left[q]).min(ph.moves_left);
+    match pl.origin {
+        Some(i) => {
+            let p = st.f.origins[i].practice;
+            k = k.min(st.remain[i]).min(ph.outflow_left[p]);
+            if k > 0 {
+                st.apply_move(ph, i, pl.destination, k, true);
+            }
+        }
+        None => {
+            let a = st.f.destinations[pl.destination].area;
+            k = k.min(st.waiting[a]);
+            if k > 0 {
+                st.waiting[a] -= k;
+                st.arrive(ph, pl.destination, k);
+            }
+        }
+    }
+    if k > 0 {
+        placed.push(Placement { patients: k, ..*pl });
     }
 }
 

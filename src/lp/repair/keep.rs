@@ -1,43 +1,51 @@
-//! Choosing which of a phase's rounded placements to keep, as a small integer program.
+//! Choosing a phase's moves and registrations from the LP's rounded-up flows, as a small
+//! integer program.
 //!
-//! Rounding the LP's flows down can leave a load a fraction above its bound. Where every
-//! practice is full (today's loads are the bounds of practices above their ceiling), only
-//! exchanges whose care weights balance exactly are integral, and taking back one placement
-//! pushes its origin over instead. Which placements to keep is a knapsack over the
-//! practices' rows: `keep[m] ∈ 0..=k[m]` per placement, one row per practice
-//! (`Σ w·kept in − Σ w·kept out ≤ bound − load before the phase's placements`), the excess
-//! above the ceiling priced as in the objective. Its LP is nearly integral and it has one
-//! variable per placement, so HiGHS solves it quickly; taking everything back is always
-//! feasible, so there is always an answer.
+//! Rounding the LP's flows down loses up to one patient per flow: where the phase's move
+//! budget or every practice is full, the LP's fractions add up to whole patients that a
+//! floor never places (on a 120-area city that was ~200 residents left waiting per phase).
+//! Rounding up overshoots. So the candidates are the LP's flows rounded *up*, and this
+//! program keeps the best integer part of each: `keep[m] ∈ 0..=k[m]` per candidate, with
+//! every limit of the phase as a row — each practice's load bound (`Σ w·in − Σ w·out ≤
+//! bound − load`), its intake and outflow, the phase's move budget, and per area no more
+//! registrations than residents waiting — and the excess above the ceiling priced as in the
+//! objective. Where every practice is full only exchanges whose care weights balance are
+//! integral; this finds them. Keeping nothing is always feasible, so there is an answer
+//! whenever HiGHS finds any solution within its node limit.
 //!
 //! Each kept patient is valued by what it changes over the phases left: stay cost at the
 //! destination instead of the origin (or instead of waiting, for a registration) and the
 //! move itself. The value of making room for later phases is not seen here; the LP's flows
 //! that did that are kept when they fit.
 
-use highs::{HighsModelStatus, RowProblem, Sense};
+use highs::{RowProblem, Sense};
 
 use super::{Phase, Placement, State};
 
 /// The most branch-and-bound nodes per phase: the solve must end the same way on every
-/// machine, so it is bounded by work, not by the clock.
+/// machine, so it is bounded by work, not by the clock. The best solution found within it
+/// is used even if not proved optimal.
 const MAX_NODES: i32 = 2_000;
 
-/// Keeps the best subset of `placed` that fits every bound; `None` if HiGHS did not prove
-/// an optimum within its node limit (the caller then takes placements back by itself).
-pub(super) fn solve(st: &State, ph: &Phase, placed: &[Placement]) -> Option<Vec<u64>> {
+/// How many of each candidate to place (none placed yet); `None` if HiGHS found no
+/// solution (the caller then rounds down and takes back by itself).
+pub(super) fn choose(st: &State, ph: &Phase, candidates: &[Placement]) -> Option<Vec<u64>> {
+    if candidates.is_empty() {
+        return Some(Vec::new());
+    }
     let inst = st.instance;
     let w = inst.policy.weights;
     let phases_left = (inst.phases() - ph.t + 1) as f64;
     let n = inst.practices.len();
-    // Loads before the placements: the current loads with every placement taken back.
-    let mut before = st.load.clone();
     let mut pb = RowProblem::default();
-    let mut rows: Vec<Vec<(highs::Col, f64)>> = vec![Vec::new(); n];
-    for pl in placed {
+    let mut load_rows: Vec<Vec<(highs::Col, f64)>> = vec![Vec::new(); n];
+    let mut intake_rows: Vec<Vec<(highs::Col, f64)>> = vec![Vec::new(); n];
+    let mut outflow_rows: Vec<Vec<(highs::Col, f64)>> = vec![Vec::new(); n];
+    let mut registration_rows: Vec<Vec<(highs::Col, f64)>> = vec![Vec::new(); inst.areas.len()];
+    let mut budget_row = Vec::with_capacity(candidates.len());
+    for pl in candidates {
         let d = &st.f.destinations[pl.destination];
         let weight = inst.areas[d.area].care_weight;
-        let k = pl.patients as f64;
         let stay_in = st.f.columns[d.joined[0]].cost;
         let cost = match pl.origin {
             Some(i) => {
@@ -49,27 +57,50 @@ pub(super) fn solve(st: &State, ph: &Phase, placed: &[Placement]) -> Option<Vec<
             }
             None => (stay_in - w.waiting) * phases_left,
         };
-        let col = pb.add_integer_column(cost, 0.0..=k);
-        before[d.practice] -= weight * k;
-        rows[d.practice].push((col, weight));
-        if let Some(i) = pl.origin {
-            let p = st.f.origins[i].practice;
-            before[p] += weight * k;
-            rows[p].push((col, -weight));
+        let col = pb.add_integer_column(cost, 0.0..=pl.patients as f64);
+        load_rows[d.practice].push((col, weight));
+        intake_rows[d.practice].push((col, 1.0));
+        budget_row.push((col, 1.0));
+        match pl.origin {
+            Some(i) => {
+                let p = st.f.origins[i].practice;
+                load_rows[p].push((col, -weight));
+                outflow_rows[p].push((col, 1.0));
+            }
+            None => registration_rows[d.area].push((col, 1.0)),
         }
     }
-    for (x, terms) in rows.iter_mut().enumerate() {
+    for (x, terms) in load_rows.iter_mut().enumerate() {
         if terms.is_empty() {
             continue;
         }
-        pb.add_row(..=ph.bound[x] - before[x], terms.iter().copied());
-        // Excess above the ceiling: e ≥ before + Σ terms − C.
+        pb.add_row(..=ph.bound[x] - st.load[x], terms.iter().copied());
+        // Excess above the ceiling: e ≥ load + Σ terms − C.
         let c = inst.ceiling(x, ph.t);
         if ph.bound[x] > c {
             let e = pb.add_column(w.excess * phases_left, 0.0..);
             terms.push((e, -1.0));
-            pb.add_row(..=c - before[x], terms.iter().copied());
+            pb.add_row(..=c - st.load[x], terms.iter().copied());
         }
+    }
+    let limited = |left: u64| (left != u64::MAX).then_some(left as f64);
+    for (x, terms) in intake_rows.into_iter().enumerate() {
+        if let (false, Some(left)) = (terms.is_empty(), limited(ph.intake_left[x])) {
+            pb.add_row(..=left, terms);
+        }
+    }
+    for (x, terms) in outflow_rows.into_iter().enumerate() {
+        if let (false, Some(left)) = (terms.is_empty(), limited(ph.outflow_left[x])) {
+            pb.add_row(..=left, terms);
+        }
+    }
+    for (a, terms) in registration_rows.into_iter().enumerate() {
+        if !terms.is_empty() {
+            pb.add_row(..=st.waiting[a] as f64, terms);
+        }
+    }
+    if let Some(left) = limited(ph.moves_left) {
+        pb.add_row(..=left, budget_row);
     }
     let mut model = pb.try_optimise(Sense::Minimise).ok()?;
     model.make_quiet();
@@ -78,15 +109,16 @@ pub(super) fn solve(st: &State, ph: &Phase, placed: &[Placement]) -> Option<Vec<
     model.try_set_option("mip_max_nodes", MAX_NODES).ok()?;
     model.try_set_option("mip_rel_gap", 1e-9).ok()?;
     let solved = model.try_solve().ok()?;
-    if solved.status() != HighsModelStatus::Optimal {
+    let feasible = super::super::solve::has_feasible_solution(&solved);
+    if !feasible {
         return None;
     }
     let solution = solved.get_solution();
     Some(
         solution.columns()[..]
             .iter()
-            .zip(placed)
-            .map(|(&v, pl)| (v.round().max(0.0) as u64).min(pl.patients))
+            .zip(candidates)
+            .map(|(&v, pl)| ((v + 1e-6).floor().max(0.0) as u64).min(pl.patients))
             .collect(),
     )
 }
