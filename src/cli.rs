@@ -42,7 +42,7 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         csv: Option<PathBuf>,
         /// Wall-clock budget for the solver, in seconds.
-        #[arg(long, value_name = "SECONDS", default_value_t = 3.0,
+        #[arg(long, value_name = "SECONDS", default_value_t = 60.0,
               value_parser = positive_seconds)]
         time_limit: f64,
         /// Relative gap under which a plan counts as optimal.
@@ -74,7 +74,7 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         write_instances: Option<PathBuf>,
         /// Wall-clock budget for each scenario's solver, in seconds.
-        #[arg(long, value_name = "SECONDS", default_value_t = 3.0,
+        #[arg(long, value_name = "SECONDS", default_value_t = 60.0,
               value_parser = positive_seconds)]
         time_limit: f64,
         /// Relative gap under which a plan counts as optimal.

@@ -40,7 +40,7 @@ pub struct SolveOptions {
 impl Default for SolveOptions {
     fn default() -> Self {
         SolveOptions {
-            time_limit: Duration::from_secs(3),
+            time_limit: Duration::from_secs(60),
             gap: 1e-4,
         }
     }
