@@ -290,19 +290,34 @@ fn invalid_scenario_files_exit_2_with_every_problem_and_its_path() {
         &["format: must be", "[wrong_format]"],
     );
     check("{\"format\": ", &["invalid JSON at line 1"]);
-    // Bad sweeps and no work at all are usage errors too.
-    for args in [
-        vec![
-            "sensitivity",
-            instance.as_str(),
-            "--sweep",
-            "norm_per_fte=1:x:1",
-        ],
-        vec!["sensitivity", instance.as_str(), "--sweep", "closures"],
-        vec!["sensitivity", instance.as_str()],
+    // Bad sweeps and no work at all are usage errors too; a sweep's problem has its code.
+    for (args, expected) in [
+        (
+            vec![
+                "sensitivity",
+                instance.as_str(),
+                "--sweep",
+                "norm_per_fte=1:x:1",
+            ],
+            "error: --sweep norm_per_fte=1:x:1: \"x\" is not a number [sweep_not_a_number]",
+        ),
+        (
+            vec!["sensitivity", instance.as_str(), "--sweep", "closures"],
+            "error: --sweep unknown sweep \"closures\"; use closure, fte=DELTA, or one of",
+        ),
+        (
+            vec!["sensitivity", instance.as_str(), "--sweep", "fte=0"],
+            "error: --sweep fte=0: the fte delta must not be 0 [sweep_out_of_range]",
+        ),
+        (
+            vec!["sensitivity", instance.as_str()],
+            "error: nothing to run",
+        ),
     ] {
         let out = spreiding(&args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
     }
 }
 
@@ -390,7 +405,7 @@ fn shadow_prices_match_perturbed_lp_optima() {
         let base = base_of(&text);
         let at = lp_optimum(&base.instance, |_| {}).expect("lp");
         let detailed =
-            planner::plan_detailed(&base.instance, &base.distances, &options()).expect("plan");
+            planner::plan_detailed(&base.instance, base.distances(), &options()).expect("plan");
         let duals = detailed.lp_row_duals.expect("duals");
         let prices =
             sensitivity::shadow::shadow_prices(&base.instance, &detailed.row_kinds, &duals);
@@ -453,7 +468,7 @@ fn growth_values_a_place_at_the_growing_practice_in_phase_2_at_a_registration() 
     // them a phase earlier: 1000 saved, minus 0.05 walking for that phase.
     let base = base_of(&text_of("small/growth.json"));
     let detailed =
-        planner::plan_detailed(&base.instance, &base.distances, &options()).expect("plan");
+        planner::plan_detailed(&base.instance, base.distances(), &options()).expect("plan");
     let prices = sensitivity::shadow::shadow_prices(
         &base.instance,
         &detailed.row_kinds,
@@ -563,4 +578,64 @@ fn a_new_practice_opening_later_has_no_room_before_it_opens() {
         [0.0, 4.0, 4.0]
     );
     assert!(i.receives(new));
+}
+
+#[test]
+fn one_thread_gives_the_same_report_as_every_core() {
+    let base = base_of(&text_of("small/out_of_district.json"));
+    let mut scenarios = sweep(&base, "closure");
+    scenarios.extend(sweep(&base, "fte=+0.5"));
+    scenarios.extend(sweep(&base, "ceiling_ratio=0.8:1.2:0.2"));
+    let prepared = prepare(&base, scenarios).expect("apply");
+    let all = sensitivity::run(&base, &prepared, Vec::new(), &options(), &|_| {}).expect("run");
+    let solved = std::sync::Mutex::new(Vec::new());
+    let one = sensitivity::run_with(
+        &base,
+        &prepared,
+        Vec::new(),
+        &options(),
+        sensitivity::Threads::Calling,
+        &|name| solved.lock().unwrap().push(name.to_string()),
+        &|| false,
+    )
+    .expect("run");
+    assert_eq!(one, all);
+    // On the calling thread: the baseline, then the scenarios in input order.
+    let mut expected = vec!["baseline".to_string()];
+    expected.extend(prepared.iter().map(|p| p.scenario.name.clone()));
+    assert_eq!(solved.into_inner().unwrap(), expected);
+}
+
+#[test]
+fn a_run_told_to_stop_starts_no_further_solve() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let base = base_of(&text_of("small/out_of_district.json"));
+    let prepared = prepare(&base, sweep(&base, "closure")).expect("apply");
+    assert_eq!(prepared.len(), 2);
+    // (threads, solves after which `stop` says true, solves expected)
+    for (threads, stop_after, expected) in [
+        (sensitivity::Threads::Calling, 1, 1),
+        (sensitivity::Threads::Calling, 0, 0),
+        (sensitivity::Threads::AllCores, 0, 0),
+    ] {
+        let solves = AtomicUsize::new(0);
+        let count = |_: &str| {
+            solves.fetch_add(1, Ordering::SeqCst);
+        };
+        let stop = || solves.load(Ordering::SeqCst) >= stop_after;
+        let result = sensitivity::run_with(
+            &base,
+            &prepared,
+            Vec::new(),
+            &options(),
+            threads,
+            &count,
+            &stop,
+        );
+        assert!(
+            matches!(result, Err(sensitivity::RunError::Stopped)),
+            "{threads:?}: {result:?}"
+        );
+        assert_eq!(solves.into_inner(), expected, "{threads:?}");
+    }
 }

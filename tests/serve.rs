@@ -387,7 +387,13 @@ async fn malformed_json_is_a_400_with_line_and_column() {
     let Err(InstanceError::Syntax { line, column, .. }) = validate::parse_instance(text) else {
         panic!("should be a syntax error");
     };
-    for endpoint in ["/v1/plan", "/v1/validate", "/v1/verify", "/v1/jobs"] {
+    for endpoint in [
+        "/v1/plan",
+        "/v1/validate",
+        "/v1/verify",
+        "/v1/sensitivity",
+        "/v1/jobs",
+    ] {
         let reply = server.call(post(endpoint, endpoint, text)).await;
         let p = reply.problem(400, "malformed_json");
         assert_eq!(p["line"], line);
@@ -555,7 +561,13 @@ async fn every_error_status_is_a_problem_document() {
     big.pop();
     big.extend(std::iter::repeat_n(b' ', 5000));
     big.push(b'}');
-    for endpoint in ["/v1/plan", "/v1/validate", "/v1/verify", "/v1/jobs"] {
+    for endpoint in [
+        "/v1/plan",
+        "/v1/validate",
+        "/v1/verify",
+        "/v1/sensitivity",
+        "/v1/jobs",
+    ] {
         let p = server
             .call(post(endpoint, endpoint, big.clone()))
             .await
@@ -826,22 +838,563 @@ async fn finished_jobs_expire() {
     assert_eq!(server.running().jobs().counts(), (0, 0, 0));
 }
 
+/// A `POST /v1/sensitivity` body: the instance file, the scenario document, the sweeps.
+fn sensitivity_body(path: &str, scenarios: Option<&Value>, sweeps: &[&str]) -> Vec<u8> {
+    let instance: Value = serde_json::from_str(&instance_text(path)).expect("instance json");
+    let mut body = json!({"instance": instance, "sweep": sweeps});
+    if let Some(scenarios) = scenarios {
+        body["scenarios"] = scenarios.clone();
+    }
+    serde_json::to_vec(&body).expect("body")
+}
+
+/// What `spreiding sensitivity INSTANCE [--scenarios FILE] [--sweep SPEC]… -o FILE -q ARGS`
+/// does, from the real binary: the bytes of FILE if it succeeded, and standard error.
+fn cli_sensitivity(
+    path: &str,
+    scenarios: Option<&Value>,
+    sweeps: &[&str],
+    args: &[&str],
+) -> (Option<Vec<u8>>, String) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("report.json");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_spreiding"));
+    command
+        .arg("sensitivity")
+        .arg(format!("{}/instances/{path}", env!("CARGO_MANIFEST_DIR")));
+    if let Some(scenarios) = scenarios {
+        let file = dir.path().join("scenarios.json");
+        std::fs::write(&file, serde_json::to_vec_pretty(scenarios).expect("json")).expect("write");
+        command.arg("--scenarios").arg(file);
+    }
+    for spec in sweeps {
+        command.arg("--sweep").arg(spec);
+    }
+    let output = command
+        .arg("-o")
+        .arg(&out)
+        .arg("-q")
+        .args(args)
+        .output()
+        .expect("run spreiding");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    if output.status.success() {
+        (Some(std::fs::read(out).expect("report file")), stderr)
+    } else {
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        (None, stderr)
+    }
+}
+
+fn what_if() -> Value {
+    json!({"format": "spreiding/scenarios@1", "scenarios": [
+        {"name": "P1 closes in phase 2", "description": "a retirement",
+         "changes": [{"kind": "close", "practice": "P1", "phase": 2}]},
+        {"name": "new practice in A2",
+         "changes": [{"kind": "new_practice", "id": "NEW", "location": {"x": 2000, "y": 0},
+                      "fte": 0.5, "phase": 2}]},
+        {"name": "more waiting", "changes": [{"kind": "noni", "area": "A2", "delta": 3},
+                                             {"kind": "max_walk_m", "value": 1500}]}
+    ]})
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sensitivity_is_not_available_in_this_build() {
+async fn sensitivity_over_http_equals_the_cli_report_byte_for_byte() {
     let server = Server::start(config()).await;
-    let text = instance_text("small/closure.json");
-    server
-        .call(post("/v1/sensitivity", "/v1/sensitivity", text.clone()))
+    /// One request and the CLI run that must write the same bytes.
+    struct Case {
+        path: &'static str,
+        scenarios: Option<Value>,
+        sweeps: &'static [&'static str],
+        /// `time_limit` and `gap`, if not the defaults.
+        options: Option<(&'static str, &'static str)>,
+    }
+    let cases = [
+        Case {
+            path: "small/out_of_district.json",
+            scenarios: Some(what_if()),
+            sweeps: &["closure", "fte=+0.5", "ceiling_ratio=0.9:1.1:0.1"],
+            options: None,
+        },
+        Case {
+            path: "small/closure.json",
+            scenarios: None,
+            sweeps: &["closure", "norm_per_fte=8,12"],
+            options: None,
+        },
+        Case {
+            path: "small/growth.json",
+            scenarios: None,
+            sweeps: &["fte=-1", "max_moves_per_phase=0,2"],
+            options: Some(("2", "0.001")),
+        },
+    ];
+    for case in cases {
+        let (path, scenarios, sweeps) = (case.path, case.scenarios, case.sweeps);
+        let (query, args) = match case.options {
+            Some((time_limit, gap)) => (
+                format!("?time_limit={time_limit}&gap={gap}"),
+                vec!["--time-limit", time_limit, "--gap", gap],
+            ),
+            None => (String::new(), Vec::new()),
+        };
+        let reply = server
+            .call(post(
+                "/v1/sensitivity",
+                format!("/v1/sensitivity{query}"),
+                sensitivity_body(path, scenarios.as_ref(), sweeps),
+            ))
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::OK,
+            "{path}: {}",
+            String::from_utf8_lossy(&reply.body)
+        );
+        assert_eq!(reply.content_type(), "application/json");
+        let (cli, stderr) = cli_sensitivity(path, scenarios.as_ref(), sweeps, &args);
+        let cli = cli.unwrap_or_else(|| panic!("{path}: the CLI failed: {stderr}"));
+        assert!(
+            reply.body == cli,
+            "{path}: the HTTP report differs from the CLI's"
+        );
+        let report = reply.json();
+        assert_eq!(report["format"], "spreiding/sensitivity@1");
+        assert_eq!(report["baseline"]["name"], "baseline");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closure_sweep_closes_each_practice_in_turn() {
+    let server = Server::start(config()).await;
+    let reply = server
+        .call(post(
+            "/v1/sensitivity",
+            "/v1/sensitivity",
+            sensitivity_body("small/closure.json", None, &["closure"]),
+        ))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let report = reply.json();
+    assert_eq!(report["instance"], "small: closure");
+    // P1 closes in phase 1 already: skipped. Most harmful first: without P2, its 3 patients and
+    // P1's 5 walk 1500 m to P3 instead of 1000 m to P2; P3 is not used by the baseline.
+    let names: Vec<&str> = report["scenarios"]
+        .as_array()
+        .expect("scenarios")
+        .iter()
+        .map(|s| s["name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(names, ["close:P2", "close:P3"]);
+    assert_eq!(
+        report["skipped"],
+        json!([{"name": "close:P1", "reason": "the practice already closes in phase 1"}])
+    );
+    let close_p2 = &report["scenarios"][0];
+    assert_eq!(
+        close_p2["changes"],
+        json!([{"kind": "close", "practice": "P2", "phase": 1}])
+    );
+    assert_eq!(report["baseline"]["figures"]["waiting_end"], 0);
+    assert_eq!(close_p2["figures"]["waiting_end"], 0);
+    assert_eq!(close_p2["delta"]["waiting_phase_sum"], 0);
+    // 8 patients × 0.5 km more × 0.1 per km × 2 phases.
+    let delta = close_p2["delta"]["objective"].as_f64().expect("delta");
+    assert!((delta - 0.8).abs() < 1e-6, "{delta}");
+    assert_eq!(report["scenarios"][1]["delta"]["objective"], 0.0);
+
+    // Every practice of an instance where none closes yet.
+    let reply = server
+        .call(post(
+            "/v1/sensitivity",
+            "/v1/sensitivity",
+            sensitivity_body("small/white_spot.json", None, &["closure"]),
+        ))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let report = reply.json();
+    let mut names: Vec<&str> = report["scenarios"]
+        .as_array()
+        .expect("scenarios")
+        .iter()
+        .map(|s| s["name"].as_str().expect("name"))
+        .collect();
+    names.sort_unstable();
+    assert_eq!(names, ["close:P1", "close:P2"]);
+    assert_eq!(report["skipped"], json!([]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_sweeps_and_scenarios_are_422_with_the_clis_codes_and_request_paths() {
+    let server = Server::start(config()).await;
+    let path = "small/closure.json";
+    // Each problem, as the server and as the CLI report it.
+    let same_as_cli = |problem: &Value, stderr: &str, cli_line: String| {
+        assert!(
+            stderr.contains(&cli_line),
+            "expected {cli_line:?} in the CLI's errors: {stderr}\n(server: {problem})"
+        );
+    };
+
+    let sweeps = ["closure", "norm_per_fte=1:x:1", "closures", "fte=0"];
+    let p = server
+        .call(post(
+            "/v1/sensitivity",
+            "/v1/sensitivity",
+            sensitivity_body(path, None, &sweeps),
+        ))
         .await
-        .problem(501, "not_implemented");
-    server
-        .call(post("/v1/jobs", "/v1/jobs?kind=sensitivity", text.clone()))
+        .problem(422, "invalid_scenarios");
+    let errors = p["errors"].as_array().expect("errors");
+    let found: Vec<(&str, &str)> = errors
+        .iter()
+        .map(|e| {
+            (
+                e["path"].as_str().unwrap_or(""),
+                e["code"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("sweep[1]", "sweep_not_a_number"),
+            ("sweep[2]", "unknown_sweep"),
+            ("sweep[3]", "sweep_out_of_range")
+        ]
+    );
+    let (report, stderr) = cli_sensitivity(path, None, &sweeps, &[]);
+    assert!(report.is_none());
+    for e in errors {
+        same_as_cli(
+            e,
+            &stderr,
+            format!(
+                "error: --sweep {} [{}]",
+                e["message"].as_str().unwrap_or(""),
+                e["code"].as_str().unwrap_or("")
+            ),
+        );
+    }
+
+    // A scenario document's own problems, then its problems against the instance.
+    let cases = [
+        (
+            json!({"format": "spreiding/scenarios@1", "scenarios": [
+                {"name": "a", "changes": [{"kind": "shut", "practice": "P2"},
+                                          {"kind": "fte", "practice": "P2", "fte": -1}]},
+                {"changes": []}]}),
+            vec![
+                ("scenarios.scenarios[0].changes[0].kind", "unknown_kind"),
+                ("scenarios.scenarios[0].changes[1].fte", "fte_not_positive"),
+                ("scenarios.scenarios[1].name", "missing_field"),
+            ],
+        ),
+        (
+            json!({"format": "spreiding/plan@1"}),
+            vec![("scenarios.format", "wrong_format")],
+        ),
+        (
+            json!({"format": "spreiding/scenarios@1", "scenarios": [
+                {"name": "x", "changes": [{"kind": "close", "practice": "P9"}]},
+                {"name": "close:P2", "changes": [{"kind": "noni", "area": "A1", "delta": -1}]}]}),
+            vec![
+                (
+                    "scenarios.scenarios[0].changes[0].practice",
+                    "unknown_practice",
+                ),
+                ("scenarios.scenarios[1].changes[0].delta", "noni_negative"),
+                ("sweep[0]", "duplicate_name"),
+            ],
+        ),
+    ];
+    for (scenarios, expected) in cases {
+        let p = server
+            .call(post(
+                "/v1/sensitivity",
+                "/v1/sensitivity",
+                sensitivity_body(path, Some(&scenarios), &["closure"]),
+            ))
+            .await
+            .problem(422, "invalid_scenarios");
+        let errors = p["errors"].as_array().expect("errors");
+        let found: Vec<(&str, &str)> = errors
+            .iter()
+            .map(|e| {
+                (
+                    e["path"].as_str().unwrap_or(""),
+                    e["code"].as_str().unwrap_or(""),
+                )
+            })
+            .collect();
+        assert_eq!(found, expected, "{p}");
+        let (report, stderr) = cli_sensitivity(path, Some(&scenarios), &["closure"], &[]);
+        assert!(report.is_none());
+        for e in errors {
+            let path = e["path"].as_str().unwrap_or("");
+            // The CLI names a file's scenario by its path in the file, a sweep's by its spec.
+            let cli_path = path
+                .strip_prefix("scenarios.")
+                .map_or_else(|| "--sweep closure.name".to_string(), str::to_string);
+            same_as_cli(
+                e,
+                &stderr,
+                format!(
+                    "{cli_path}: {} [{}]",
+                    e["message"].as_str().unwrap_or(""),
+                    e["code"].as_str().unwrap_or("")
+                ),
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_sensitivity_request_is_answered_with_every_problem_and_its_path() {
+    let server = Server::start(config()).await;
+    let post_body = |body: Vec<u8>| post("/v1/sensitivity", "/v1/sensitivity", body);
+
+    // The instance's problems, exactly `validate`'s, under `instance.`.
+    let mut instance: Value =
+        serde_json::from_str(&instance_text("small/closure.json")).expect("json");
+    instance["practices"][0]["fte"] = json!(-1);
+    instance["areas"][0]["noni"] = json!(1.5);
+    let Err(InstanceError::Invalid(problems)) = validate::parse_instance(&instance.to_string())
+    else {
+        panic!("the instance should be invalid");
+    };
+    let body =
+        serde_json::to_vec(&json!({"instance": instance, "sweep": ["closure"]})).expect("json");
+    let p = server
+        .call(post_body(body))
         .await
-        .problem(501, "not_implemented");
-    server
-        .call(post("/v1/jobs", "/v1/jobs?kind=magic", text))
+        .problem(422, "invalid_instance");
+    let found: Vec<(String, String, String)> = p["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| {
+            (
+                e["path"].as_str().unwrap_or("").to_string(),
+                e["code"].as_str().unwrap_or("").to_string(),
+                e["message"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, String, String)> = problems
+        .iter()
+        .map(|p| {
+            (
+                format!("instance.{}", p.path),
+                p.code.to_string(),
+                p.message.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(found, expected);
+    assert_eq!(found[0].0, "instance.areas[0].noni");
+    assert_eq!(found[1].0, "instance.practices[0].fte");
+
+    // Not JSON: the position in the body.
+    let p = server
+        .call(post_body(
+            b"{\"instance\": {},\n \"sweep\": [closure]}".to_vec(),
+        ))
         .await
-        .problem(400, "bad_option");
+        .problem(400, "malformed_json");
+    assert_eq!(
+        (p["line"].clone(), p["column"].clone()),
+        (json!(2), json!(12))
+    );
+    assert!(
+        p["detail"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("invalid JSON at line 2, column 12")
+    );
+
+    // The request's own shape: every problem at once.
+    let instance: Value = serde_json::from_str(&instance_text("small/closure.json")).expect("json");
+    for (body, expected) in [
+        (json!([]), vec![("", "wrong_type")]),
+        (json!({"instance": instance}), vec![("", "nothing_to_run")]),
+        (
+            json!({"instance": instance, "sweep": [], "scenarios": null}),
+            vec![("", "nothing_to_run")],
+        ),
+        (
+            json!({"sweeps": ["closure"], "sweep": "closure"}),
+            vec![
+                ("sweeps", "unknown_field"),
+                ("instance", "missing_field"),
+                ("sweep", "wrong_type"),
+                ("", "nothing_to_run"),
+            ],
+        ),
+        (
+            json!({"instance": instance, "sweep": ["closure", 3]}),
+            vec![("sweep[1]", "wrong_type")],
+        ),
+    ] {
+        let p = server
+            .call(post_body(serde_json::to_vec(&body).expect("json")))
+            .await
+            .problem(422, "invalid_request");
+        let found: Vec<(&str, &str)> = p["errors"]
+            .as_array()
+            .expect("errors")
+            .iter()
+            .map(|e| {
+                (
+                    e["path"].as_str().unwrap_or(""),
+                    e["code"].as_str().unwrap_or(""),
+                )
+            })
+            .collect();
+        assert_eq!(found, expected, "{body}");
+    }
+
+    // Options as for /v1/plan.
+    let body = sensitivity_body("small/closure.json", None, &["closure"]);
+    for query in ["time_limit=0", "gap=1", "sweep=closure"] {
+        server
+            .call(post(
+                "/v1/sensitivity",
+                format!("/v1/sensitivity?{query}"),
+                body.clone(),
+            ))
+            .await
+            .problem(400, "bad_option");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sensitivity_run_takes_one_solver_slot_and_its_checks_none() {
+    let server = Server::start(ServeConfig {
+        solvers: 1,
+        queue: 0,
+        ..config()
+    })
+    .await;
+    let body = sensitivity_body("small/closure.json", None, &["closure"]);
+    let held = server.running().slots().acquire().await.expect("slot");
+    let reply = server
+        .call(post("/v1/sensitivity", "/v1/sensitivity", body.clone()))
+        .await;
+    reply.problem(503, "busy");
+    assert!(reply.header("retry-after").is_some());
+    // Checking needs no slot.
+    server
+        .call(post(
+            "/v1/sensitivity",
+            "/v1/sensitivity",
+            sensitivity_body("small/closure.json", None, &["nope"]),
+        ))
+        .await
+        .problem(422, "invalid_scenarios");
+    drop(held);
+    let reply = server
+        .call(post("/v1/sensitivity", "/v1/sensitivity", body))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(server.running().slots().busy(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sensitivity_job_runs_in_the_background_and_can_be_cancelled() {
+    let server = Server::start(ServeConfig {
+        solvers: 1,
+        ..config()
+    })
+    .await;
+    let path = "small/out_of_district.json";
+    let scenarios = what_if();
+    let sweeps = ["closure", "norm_per_fte=9:11:1"];
+    let body = sensitivity_body(path, Some(&scenarios), &sweeps);
+
+    // Checked at once, like the endpoint.
+    server
+        .call(post(
+            "/v1/jobs",
+            "/v1/jobs?kind=sensitivity",
+            sensitivity_body(path, None, &["closures"]),
+        ))
+        .await
+        .problem(422, "invalid_scenarios");
+
+    // Queued while the only slot is held; cancelled, it never runs.
+    let held = server.running().slots().acquire().await.expect("slot");
+    let reply = server
+        .call(post("/v1/jobs", "/v1/jobs?kind=sensitivity", body.clone()))
+        .await;
+    assert_eq!(reply.status, StatusCode::ACCEPTED);
+    let queued = reply.json();
+    assert_eq!(queued["kind"], "sensitivity");
+    assert_eq!(queued["state"], "queued");
+    let queued_href = queued["href"].as_str().expect("href").to_string();
+    let cancelled = server
+        .call(call(Method::DELETE, "/v1/jobs/{id}", queued_href.clone()))
+        .await;
+    assert_eq!(cancelled.status, StatusCode::OK);
+    assert_eq!(cancelled.json()["state"], "cancelled");
+
+    // Done: the same report as the CLI's.
+    let reply = server
+        .call(post(
+            "/v1/jobs",
+            "/v1/jobs?kind=sensitivity&time_limit=3",
+            body,
+        ))
+        .await;
+    assert_eq!(reply.status, StatusCode::ACCEPTED);
+    let href = reply.json()["href"].as_str().expect("href").to_string();
+    assert_eq!(reply.header("location"), Some(href.as_str()));
+    drop(held);
+    let status = poll_job(&server, &href, |s| s == "done").await;
+    assert_eq!(status["kind"], "sensitivity");
+    let (cli, stderr) = cli_sensitivity(path, Some(&scenarios), &sweeps, &[]);
+    let cli = cli.unwrap_or_else(|| panic!("the CLI failed: {stderr}"));
+    let cli_value: Value = serde_json::from_slice(&cli).expect("report json");
+    assert_eq!(status["result"], cli_value);
+    let result = server
+        .call(get("/v1/jobs/{id}/result", format!("{href}/result")))
+        .await;
+    assert_eq!(result.status, StatusCode::OK);
+    assert!(
+        result.body == cli,
+        "the job's report differs from the CLI's"
+    );
+
+    // The cancelled job stayed cancelled, with no result.
+    let after = server
+        .call(get("/v1/jobs/{id}", queued_href.clone()))
+        .await
+        .json();
+    assert_eq!(after["state"], "cancelled");
+    assert!(after.get("result").is_none());
+    server
+        .call(get("/v1/jobs/{id}/result", format!("{queued_href}/result")))
+        .await
+        .problem(409, "not_ready");
+
+    // Cancelled while running: its report is discarded and its slot comes free.
+    let long = sensitivity_body(path, None, &["norm_per_fte=1:1000:1", "max_walk_m=0:999:1"]);
+    let reply = server
+        .call(post("/v1/jobs", "/v1/jobs?kind=sensitivity", long))
+        .await;
+    assert_eq!(reply.status, StatusCode::ACCEPTED);
+    let long_href = reply.json()["href"].as_str().expect("href").to_string();
+    poll_job(&server, &long_href, |s| s != "queued").await;
+    let cancelled = server
+        .call(call(Method::DELETE, "/v1/jobs/{id}", long_href.clone()))
+        .await;
+    assert_eq!(cancelled.status, StatusCode::OK);
+    assert_eq!(cancelled.json()["state"], "cancelled");
+    let slots = server.running().slots();
+    until("the cancelled run frees its slot", || slots.busy() == 0).await;
+    let after = server.call(get("/v1/jobs/{id}", long_href)).await.json();
+    assert_eq!(after["state"], "cancelled");
+    assert!(after.get("result").is_none());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -915,6 +1468,41 @@ async fn the_openapi_document_describes_every_endpoint_and_the_instance_schema_f
         .sum();
     assert_eq!(documented, routes.len());
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+
+    // The what-if endpoint's documents, and the example scenario file fits its schema.
+    let sensitivity = &doc["paths"]["/v1/sensitivity"]["post"];
+    assert_eq!(
+        sensitivity["requestBody"]["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/SensitivityRequest"
+    );
+    assert_eq!(
+        sensitivity["responses"]["200"]["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/SensitivityFile"
+    );
+    let scenarios_schema = json!({"$ref": "#/components/schemas/ScenariosFile"});
+    let example: Value = serde_json::from_str(
+        &std::fs::read_to_string(format!(
+            "{}/instances/scenarios/enschede-whatif.json",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .expect("scenario file"),
+    )
+    .expect("json");
+    validate_against(&doc, &scenarios_schema, &example);
+    validate_against(&doc, &scenarios_schema, &what_if());
+    let root = json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "components": doc["components"],
+        "allOf": [scenarios_schema],
+    });
+    let validator = jsonschema::draft202012::new(&root).expect("schema compiles");
+    for bad in [
+        json!({"format": "spreiding/scenarios@1", "scenarios": [{"name": "x", "changes": [{"kind": "shut"}]}]}),
+        json!({"format": "spreiding/scenarios@1", "scenarios": [{"name": "x", "changes": [{"kind": "close"}]}]}),
+        json!({"format": "spreiding/scenarios@1", "scenarios": [{"changes": []}]}),
+    ] {
+        assert!(!validator.is_valid(&bad), "{bad}");
+    }
 
     let reply = server
         .call(get("/v1/schema/instance.json", "/v1/schema/instance.json"))

@@ -98,7 +98,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
                 skipped.extend(k);
             }
             Err(e) => {
-                let _ = writeln!(errors, "error: --sweep {e}");
+                let _ = writeln!(errors, "error: --sweep {e} [{}]", e.code());
             }
         }
     }
@@ -138,9 +138,8 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     let elapsed = started.elapsed();
 
     // Render everything first, so nothing is written if one fails.
-    let mut json = serde_json::to_string_pretty(&report)
+    let json = spreiding::format::sensitivity_json(&report)
         .map_err(|e| Failure::Internal(format!("error: {e}\n")))?;
-    json.push('\n');
     let mut csv_bytes = Vec::new();
     if args.csv.is_some() {
         report::write_csv(&report, &mut csv_bytes)

@@ -3,9 +3,14 @@
 //!
 //! Scenario files are read by [`crate::sensitivity::scenario`], which walks the JSON value by
 //! hand to report every problem with its path; these types are what it builds, and what the
-//! report echoes under `changes`.
+//! report echoes under `changes`. [`ScenariosFile`] describes a scenario file (for the OpenAPI
+//! document); it is not what reads one. [`sensitivity_json`] is the report's one serialisation,
+//! for the CLI and the server alike.
+//!
+//! The types derive utoipa's `ToSchema`, so the HTTP API's OpenAPI document describes them.
 
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::LocationFile;
 
@@ -15,21 +20,23 @@ pub const SCENARIOS_FORMAT: &str = "spreiding/scenarios@1";
 pub const SENSITIVITY_FORMAT: &str = "spreiding/sensitivity@1";
 
 /// One change of a scenario, tagged by `kind`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ScenarioChangeFile {
     /// The practice closes at `phase` (its patients are orphaned there).
     Close {
         /// Practice id.
         practice: String,
-        /// 1..=phases.
+        /// 1..=phases; optional in a scenario file (default 1), always written in a report.
+        #[schema(required = false, default = 1, minimum = 1)]
         phase: u32,
     },
     /// The practice's fte from `phase` on: set to `fte`, or today's value plus `delta`.
     Fte {
         /// Practice id.
         practice: String,
-        /// 1..=phases.
+        /// 1..=phases; optional in a scenario file (default 1), always written in a report.
+        #[schema(required = false, default = 1, minimum = 1)]
         phase: u32,
         /// New fte (> 0).
         #[serde(skip_serializing_if = "Option::is_none")]
@@ -42,7 +49,8 @@ pub enum ScenarioChangeFile {
     Ceiling {
         /// Practice id.
         practice: String,
-        /// 1..=phases.
+        /// 1..=phases; optional in a scenario file (default 1), always written in a report.
+        #[schema(required = false, default = 1, minimum = 1)]
         phase: u32,
         /// Patients (≥ 0).
         ceiling: f64,
@@ -61,7 +69,8 @@ pub enum ScenarioChangeFile {
         /// Display name.
         #[serde(skip_serializing_if = "Option::is_none")]
         name: Option<String>,
-        /// District label.
+        /// District label; optional in a scenario file (default `""`).
+        #[schema(required = false)]
         district: String,
         /// Location, in the instance's coordinate system.
         location: LocationFile,
@@ -70,7 +79,8 @@ pub enum ScenarioChangeFile {
         /// Explicit ceiling; absent = fte × norm × ceiling_ratio.
         #[serde(skip_serializing_if = "Option::is_none")]
         ceiling: Option<f64>,
-        /// The phase it opens (1 = from the start).
+        /// The phase it opens (1 = from the start); optional in a scenario file (default 1).
+        #[schema(required = false, default = 1, minimum = 1)]
         phase: u32,
     },
     /// `policy.norm_per_fte`.
@@ -91,6 +101,7 @@ pub enum ScenarioChangeFile {
     /// `policy.max_moves_per_phase`; `null` = no limit.
     MaxMovesPerPhase {
         /// New limit.
+        #[schema(required = true)]
         value: Option<u64>,
     },
     /// The intake limit: the policy's, or one practice's own.
@@ -99,6 +110,7 @@ pub enum ScenarioChangeFile {
         #[serde(skip_serializing_if = "Option::is_none")]
         practice: Option<String>,
         /// New limit; `null` = no limit (for a practice: the policy's).
+        #[schema(required = true)]
         value: Option<u64>,
     },
     /// The outflow limit: the policy's, or one practice's own.
@@ -107,6 +119,7 @@ pub enum ScenarioChangeFile {
         #[serde(skip_serializing_if = "Option::is_none")]
         practice: Option<String>,
         /// New limit; `null` = no limit (for a practice: the policy's).
+        #[schema(required = true)]
         value: Option<u64>,
     },
     /// More (or fewer) residents without a GP in an area today.
@@ -118,8 +131,34 @@ pub enum ScenarioChangeFile {
     },
 }
 
+/// A scenario file (`spreiding/scenarios@1`), as `spreiding sensitivity --scenarios` reads it.
+///
+/// Describes the document (the OpenAPI schema of `POST /v1/sensitivity`'s `scenarios`); the
+/// reader is [`crate::sensitivity::parse_scenarios`], which reports every problem with its
+/// path.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct ScenariosFile {
+    /// Always `spreiding/scenarios@1`.
+    #[schema(example = "spreiding/scenarios@1")]
+    pub format: String,
+    /// The scenarios, each run against the base instance.
+    pub scenarios: Vec<ScenarioFile>,
+}
+
+/// One scenario of a scenario file.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct ScenarioFile {
+    /// Unique, non-empty, not `baseline`.
+    pub name: String,
+    /// Free text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Applied in order to the base instance.
+    pub changes: Vec<ScenarioChangeFile>,
+}
+
 /// A whole sensitivity report.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct SensitivityFile {
     /// Always `spreiding/sensitivity@1`.
     pub format: String,
@@ -138,7 +177,7 @@ pub struct SensitivityFile {
 }
 
 /// The baseline's figures.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct BaselineFile {
     /// Always `baseline`.
     pub name: String,
@@ -149,7 +188,7 @@ pub struct BaselineFile {
 }
 
 /// One scenario's result.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct ScenarioResultFile {
     /// The scenario's name.
     pub name: String,
@@ -164,7 +203,7 @@ pub struct ScenarioResultFile {
 }
 
 /// Key figures of one plan.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct FiguresFile {
     /// Residents without a GP after the last phase.
     pub waiting_end: u64,
@@ -185,7 +224,7 @@ pub struct FiguresFile {
 }
 
 /// Scenario figures minus baseline figures.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct DeltaFile {
     /// Δ waiting_end.
     pub waiting_end: i64,
@@ -204,7 +243,7 @@ pub struct DeltaFile {
 }
 
 /// How long and where a scenario leaves more residents waiting than the baseline.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct ImpactFile {
     /// Phases in which more residents wait than in the baseline's same phase.
     pub phases_waiting_above_baseline: u32,
@@ -213,7 +252,7 @@ pub struct ImpactFile {
 }
 
 /// One area's extra waiting.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct AreaImpactFile {
     /// Area id.
     pub area: String,
@@ -224,7 +263,7 @@ pub struct AreaImpactFile {
 }
 
 /// A scenario a sweep did not run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct SkippedFile {
     /// The name it would have had.
     pub name: String,
@@ -233,7 +272,7 @@ pub struct SkippedFile {
 }
 
 /// Shadow prices of the baseline's LP relaxation.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct ShadowPricesFile {
     /// What the numbers mean, in words.
     pub note: String,
@@ -246,7 +285,7 @@ pub struct ShadowPricesFile {
 }
 
 /// The value of one more place at a practice in a phase.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct PlaceValueFile {
     /// Practice id.
     pub practice: String,
@@ -257,7 +296,7 @@ pub struct PlaceValueFile {
 }
 
 /// The value of one more place at a practice in every phase.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct PracticeValueFile {
     /// Practice id.
     pub practice: String,
@@ -266,10 +305,19 @@ pub struct PracticeValueFile {
 }
 
 /// The cost of one more resident without a GP in an area.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct NoniCostFile {
     /// Area id.
     pub area: String,
     /// Objective increase.
     pub cost: f64,
+}
+
+/// The report as `spreiding sensitivity -o` writes it and `POST /v1/sensitivity` answers it:
+/// pretty-printed JSON and a final newline. The one serialisation of both, so they agree byte
+/// for byte.
+pub fn sensitivity_json(report: &SensitivityFile) -> Result<String, serde_json::Error> {
+    let mut json = serde_json::to_string_pretty(report)?;
+    json.push('\n');
+    Ok(json)
 }

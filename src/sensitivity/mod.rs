@@ -3,8 +3,10 @@
 //!
 //! The flow: scenario text → [`scenario`] (every problem with its path) and `--sweep` specs →
 //! [`sweep`]; each scenario → [`apply`] (changes made to the instance *document*, then the
-//! same validation as `spreiding plan`) → [`run()`] (all solves in parallel) → [`figures`] read
-//! from each `PlanFile` → `format::SensitivityFile`. [`shadow`] reads the baseline LP's duals.
+//! same validation as `spreiding plan`) → [`run()`] (all solves in parallel; [`run_with`] can
+//! also solve one after another on the calling thread) → [`figures`] read from each `PlanFile`
+//! → `format::SensitivityFile` → [`crate::format::sensitivity_json`], the report's bytes for
+//! the CLI and the server alike. [`shadow`] reads the baseline LP's duals.
 //!
 //! Because a scenario is an ordinary instance document, its figures equal those of
 //! `spreiding plan` on that document (`--write-instances` writes it out).
@@ -17,6 +19,6 @@ pub mod scenario;
 pub mod shadow;
 pub mod sweep;
 
-pub use run::{Base, Prepared, RunError, file_name, prepare, run};
+pub use run::{Base, Prepared, RunError, Threads, file_name, prepare, run, run_with};
 pub use scenario::{Scenario, ScenarioError, parse_scenarios, scenarios_from_value};
 pub use sweep::{Sweep, SweepError, generate, parse_sweep};

@@ -1,12 +1,17 @@
 //! Running the scenarios: prepare (apply + validate, every problem at once), then solve the
-//! baseline and every scenario in parallel over the cores (rayon), one single-threaded,
-//! deterministic HiGHS solve each, and collect the report in a stable order.
+//! baseline and every scenario, one single-threaded, deterministic HiGHS solve each, and
+//! collect the report in a stable order. [`run`] solves in parallel over the cores (rayon's
+//! global pool, the CLI); [`run_with`] can also solve one after another on the calling thread
+//! ([`Threads::Calling`], the server, which bounds its CPU use by solver slots). Both give the
+//! same report: every solve is deterministic and the report is assembled in input order.
 //!
-//! Reused between scenarios: the parsed base document and its distances (recomputed only
-//! for a scenario that changes the geometry, i.e. adds a practice). The formulation is
-//! rebuilt per scenario: it is linear in the model's size and takes milliseconds.
+//! Reused between scenarios: the parsed base document and its distances (computed on first
+//! use, recomputed only for a scenario that changes the geometry, i.e. adds a practice). The
+//! formulation is rebuilt per scenario: it is linear in the model's size and takes
+//! milliseconds.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use rayon::prelude::*;
 use serde::Deserialize;
@@ -36,12 +41,14 @@ pub struct Base {
     pub file: InstanceFile,
     /// The validated instance.
     pub instance: Instance,
-    /// Its distances.
-    pub distances: Distances,
+    /// Its distances, computed on first use ([`Base::distances`]).
+    distances: OnceLock<Distances>,
 }
 
 impl Base {
-    /// Validates a parsed instance document (as `spreiding plan` does).
+    /// Validates a parsed instance document (as `spreiding plan` does). The distances are not
+    /// computed yet: checking a request costs no distance computation (the server checks
+    /// before it takes a solver slot, and computes them inside it).
     pub fn from_value(value: &Value) -> Result<Base, Vec<Problem>> {
         let instance = validate::instance_from_value(value)?;
         let file = InstanceFile::deserialize(value).map_err(|e| {
@@ -51,12 +58,18 @@ impl Base {
                 format!("the instance does not deserialize: {e}; please report this as a bug"),
             )]
         })?;
-        let distances = Distances::compute(&instance);
         Ok(Base {
             file,
             instance,
-            distances,
+            distances: OnceLock::new(),
         })
+    }
+
+    /// The base instance's distances, computed on the first call (O(A·P), or one Dijkstra per
+    /// practice with a walk graph; see [`Distances::compute`]).
+    pub fn distances(&self) -> &Distances {
+        self.distances
+            .get_or_init(|| Distances::compute(&self.instance))
     }
 }
 
@@ -71,7 +84,18 @@ pub struct Prepared {
     pub instance: Instance,
 }
 
-/// A scenario could not be planned.
+/// How a run spends the machine's cores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Threads {
+    /// The baseline and the scenarios in parallel over rayon's global pool (every core; the
+    /// CLI). The pool is rayon's, so `RAYON_NUM_THREADS` bounds it.
+    AllCores,
+    /// One solve after another on the calling thread and nowhere else (the server, inside one
+    /// solver slot, so `--solvers` bounds its CPU use).
+    Calling,
+}
+
+/// A scenario could not be planned, or the run was told to stop.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
     /// The planner failed on one scenario (or the baseline).
@@ -83,6 +107,10 @@ pub enum RunError {
         #[source]
         source: PlanError,
     },
+    /// `stop` said so before every solve was done (nobody waits for the report any more: a
+    /// cancelled job, a client that went away). The solve in progress, if any, finished.
+    #[error("stopped before every scenario was solved")]
+    Stopped,
 }
 
 /// The file name `--write-instances` uses for a scenario: every character other than ASCII
@@ -159,8 +187,9 @@ fn same_geometry(a: &Instance, b: &Instance) -> bool {
         && a.walk_graph == b.walk_graph
 }
 
-/// Plans the baseline and every prepared scenario (in parallel) and builds the report.
-/// `on_done` is called once per finished solve (from worker threads), e.g. for a progress bar.
+/// Plans the baseline and every prepared scenario (in parallel over every core) and builds the
+/// report. `on_done` is called once per finished solve (from worker threads), e.g. for a
+/// progress bar. Equals [`run_with`] with [`Threads::AllCores`] and no stop.
 pub fn run(
     base: &Base,
     prepared: &[Prepared],
@@ -168,35 +197,82 @@ pub fn run(
     options: &SolveOptions,
     on_done: &(dyn Fn(&str) + Sync),
 ) -> Result<SensitivityFile, RunError> {
+    run_with(
+        base,
+        prepared,
+        skipped,
+        options,
+        Threads::AllCores,
+        on_done,
+        &|| false,
+    )
+}
+
+/// Plans the baseline and every prepared scenario with `threads` and builds the report (the
+/// same report for either `threads`). `on_done` is called once per finished solve; `stop` is
+/// asked before each solve, and once it says true no further solve starts and the run returns
+/// [`RunError::Stopped`].
+///
+/// Cost: one plan per scenario plus the baseline's (with its LP duals); with
+/// [`Threads::AllCores`] divided over the cores.
+pub fn run_with(
+    base: &Base,
+    prepared: &[Prepared],
+    skipped: Vec<SkippedFile>,
+    options: &SolveOptions,
+    threads: Threads,
+    on_done: &(dyn Fn(&str) + Sync),
+    stop: &(dyn Fn() -> bool + Sync),
+) -> Result<SensitivityFile, RunError> {
     let baseline = || {
-        let d = planner::plan_detailed(&base.instance, &base.distances, options);
+        if stop() {
+            return Err(RunError::Stopped);
+        }
+        let d = planner::plan_detailed(&base.instance, base.distances(), options);
         on_done("baseline");
         d.map_err(|source| RunError::Plan {
             name: "baseline".into(),
             source,
         })
     };
-    let scenarios = || {
-        prepared
-            .par_iter()
-            .map(|p| {
-                let own;
-                let distances = if same_geometry(&base.instance, &p.instance) {
-                    &base.distances
-                } else {
-                    own = Distances::compute(&p.instance);
-                    &own
-                };
-                let plan = planner::plan_with(&p.instance, distances, options);
-                on_done(&p.scenario.name);
-                plan.map_err(|source| RunError::Plan {
-                    name: p.scenario.name.clone(),
-                    source,
-                })
-            })
-            .collect::<Vec<_>>()
+    let scenario = |p: &Prepared| {
+        if stop() {
+            return Err(RunError::Stopped);
+        }
+        let own;
+        let distances = if same_geometry(&base.instance, &p.instance) {
+            base.distances()
+        } else {
+            own = Distances::compute(&p.instance);
+            &own
+        };
+        let plan = planner::plan_with(&p.instance, distances, options);
+        on_done(&p.scenario.name);
+        plan.map_err(|source| RunError::Plan {
+            name: p.scenario.name.clone(),
+            source,
+        })
     };
-    let (baseline, plans) = rayon::join(baseline, scenarios);
+    let (baseline, plans) = match threads {
+        Threads::AllCores => rayon::join(baseline, || {
+            prepared.par_iter().map(scenario).collect::<Vec<_>>()
+        }),
+        Threads::Calling => {
+            let baseline = baseline();
+            let mut plans = Vec::with_capacity(prepared.len());
+            if baseline.is_ok() {
+                for p in prepared {
+                    let plan = scenario(p);
+                    let failed = plan.is_err();
+                    plans.push(plan);
+                    if failed {
+                        break;
+                    }
+                }
+            }
+            (baseline, plans)
+        }
+    };
     let baseline = baseline?;
     let base_figures = figures::figures(&baseline.plan);
     let mut results = Vec::with_capacity(prepared.len());

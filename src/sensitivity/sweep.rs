@@ -122,6 +122,29 @@ pub enum SweepError {
     },
 }
 
+impl SweepError {
+    /// Stable snake_case code (docs/errors.md): `unknown_sweep`, `sweep_not_a_number`,
+    /// `sweep_out_of_range`. The CLI prints it after the message, the server puts it in the
+    /// problem's `errors`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SweepError::Unknown(_) => code::UNKNOWN_SWEEP,
+            SweepError::NotANumber { .. } => code::SWEEP_NOT_A_NUMBER,
+            SweepError::OutOfRange { .. } => code::SWEEP_OUT_OF_RANGE,
+        }
+    }
+}
+
+/// The stable codes of [`SweepError`] (listed in `docs/errors.md`).
+pub mod code {
+    /// Not `closure`, `fte=…` or a known parameter, or not `KEY=VALUES`.
+    pub const UNKNOWN_SWEEP: &str = "unknown_sweep";
+    /// A value that is not a finite number.
+    pub const SWEEP_NOT_A_NUMBER: &str = "sweep_not_a_number";
+    /// A value outside the parameter's range, a bad range, or too many values.
+    pub const SWEEP_OUT_OF_RANGE: &str = "sweep_out_of_range";
+}
+
 /// Parses one `--sweep` argument.
 pub fn parse_sweep(spec: &str) -> Result<Sweep, SweepError> {
     let spec = spec.trim();

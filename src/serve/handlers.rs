@@ -1,5 +1,7 @@
 //! The endpoints. Each reads and checks its input on a blocking thread, solves in a solver
 //! slot ([`super::slots`]), and answers with the same documents as the CLI writes.
+//! `POST /v1/sensitivity` is in [`super::sensitivity`]; the helpers it shares with the
+//! endpoints here are `pub(super)`.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -15,10 +17,11 @@ use tokio::sync::Notify;
 use super::AppState;
 use super::jobs::{Cancelled, JobKind, JobState};
 use super::problem::{ApiError, ApiProblem, FieldProblem, PROBLEM_JSON};
+use super::sensitivity::read_request;
 use super::slots::{self, SlotError};
 use super::wire::{
-    HealthResponse, JobQuery, JobStatus, PlanQuery, ValidResponse, VerifyBody, VerifyRequest,
-    VerifyResponse, ViolationOut,
+    HealthResponse, JobQuery, JobRequest, JobResult, JobStatus, PlanQuery, ValidResponse,
+    VerifyBody, VerifyRequest, VerifyResponse, ViolationOut,
 };
 use crate::format::{self, InstanceFile, PlanFile};
 use crate::lp::SolveOptions;
@@ -41,7 +44,7 @@ pub struct InstanceSize {
 }
 
 impl InstanceSize {
-    fn of(instance: &Instance) -> InstanceSize {
+    pub(super) fn of(instance: &Instance) -> InstanceSize {
         InstanceSize {
             areas: instance.areas.len(),
             practices: instance.practices.len(),
@@ -113,7 +116,7 @@ fn check_json_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
 }
 
 /// The body as text; invalid UTF-8 is malformed JSON, with the position of the first bad byte.
-fn body_text(body: &[u8]) -> Result<&str, ApiError> {
+pub(super) fn body_text(body: &[u8]) -> Result<&str, ApiError> {
     std::str::from_utf8(body).map_err(|e| {
         let good = &body[..e.valid_up_to()];
         let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
@@ -126,7 +129,8 @@ fn body_text(body: &[u8]) -> Result<&str, ApiError> {
     })
 }
 
-fn query<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
+/// The query options, or a 400 `bad_option` naming what is wrong.
+pub(super) fn query<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
     q.map(|Query(q)| q).map_err(|e| {
         let text = e.body_text();
         let text = text
@@ -137,7 +141,7 @@ fn query<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
 }
 
 /// Time limit and gap from the query, with the CLI's defaults and ranges.
-fn solve_options(
+pub(super) fn solve_options(
     app: &AppState,
     time_limit: Option<f64>,
     gap: Option<f64>,
@@ -168,7 +172,7 @@ fn solve_options(
 }
 
 /// Runs `work` on a blocking thread without a solver slot (parsing, validation, verify).
-async fn off_thread<T, F>(work: F) -> Result<T, ApiError>
+pub(super) async fn off_thread<T, F>(work: F) -> Result<T, ApiError>
 where
     T: Send + 'static,
     F: FnOnce() -> Result<T, ApiError> + Send + 'static,
@@ -182,7 +186,8 @@ async fn read_instance(body: Bytes) -> Result<Instance, ApiError> {
     off_thread(move || Ok(validate::parse_instance(body_text(&body)?)?)).await
 }
 
-fn slot_error(app: &AppState, e: SlotError) -> ApiError {
+/// What a client hears when no slot was had (or the solve panicked).
+pub(super) fn slot_error(app: &AppState, e: SlotError) -> ApiError {
     match e {
         SlotError::Busy => ApiError::Busy {
             retry_after_s: app.config.retry_after_s(),
@@ -199,7 +204,8 @@ fn plan_bytes(instance: &Instance, options: &SolveOptions) -> Result<String, Api
     format::plan_json(&plan).map_err(|e| ApiError::Internal(format!("serialising a plan: {e}")))
 }
 
-fn json_response(status: StatusCode, body: impl Into<axum::body::Body>) -> Response {
+/// A JSON answer with `Content-Type: application/json`.
+pub(super) fn json_response(status: StatusCode, body: impl Into<axum::body::Body>) -> Response {
     let mut response = (status, body.into()).into_response();
     response
         .headers_mut()
@@ -207,7 +213,8 @@ fn json_response(status: StatusCode, body: impl Into<axum::body::Body>) -> Respo
     response
 }
 
-fn with_size(mut response: Response, size: InstanceSize) -> Response {
+/// Tags a response with the instance's size, for the request log.
+pub(super) fn with_size(mut response: Response, size: InstanceSize) -> Response {
     response.extensions_mut().insert(size);
     response
 }
@@ -386,7 +393,9 @@ fn wrapper_error(e: &serde_json::Error) -> ApiError {
     }
 }
 
-fn nested(member: &str, path: &str) -> String {
+/// `path` of a problem inside the request member `member` (`instance` + `practices[0].fte` →
+/// `instance.practices[0].fte`; an empty path is the member itself).
+pub(super) fn nested(member: &str, path: &str) -> String {
     if path.is_empty() {
         member.to_string()
     } else if path.starts_with('[') {
@@ -412,41 +421,15 @@ fn shift(whole: &str, part: &str, line: usize, column: usize) -> (usize, usize) 
     }
 }
 
-/// What-if runs over an instance (scenarios or a sweep). Not in this build: 501.
-#[utoipa::path(
-    post, path = "/v1/sensitivity", tag = "plan",
-    request_body(content = Object, content_type = "application/json",
-                 description = "An instance with scenarios or a sweep (see spreiding sensitivity)"),
-    responses(
-        (status = 401, description = "Missing or wrong token", body = ApiProblem, content_type = "application/problem+json"),
-        (status = 413, description = "Body over the limit", body = ApiProblem, content_type = "application/problem+json"),
-        (status = 415, description = "Body not declared as JSON", body = ApiProblem, content_type = "application/problem+json"),
-        (status = 501, description = "Not available in this build", body = ApiProblem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = []))
-)]
-pub async fn sensitivity(
-    State(app): State<AppState>,
-    JsonBody(body): JsonBody,
-) -> Result<Response, ApiError> {
-    run_sensitivity(&app, body)
-}
-
-/// TODO(sensitivity): the one place to wire `spreiding::sensitivity` after merging. Parse the
-/// body (instance + scenarios or sweep) on a blocking thread (`off_thread`), take a solver slot
-/// (`app.slots.acquire()`), run the analysis in it with `slots::run`, and answer its JSON
-/// document; then `create_job` runs `JobKind::Sensitivity` through the same code (see
-/// `run_job`) and the OpenAPI annotation above gets its request and response types.
-fn run_sensitivity(_app: &AppState, _body: Bytes) -> Result<Response, ApiError> {
-    Err(ApiError::NotImplemented("POST /v1/sensitivity"))
-}
-
 /// Starts a background job: the body and options are those of the kind's endpoint
-/// (`kind=plan`: the instance; `time_limit`, `gap`). 202 with the job's status and `Location`.
+/// (`kind=plan`: the instance; `kind=sensitivity`: instance, scenarios and sweeps; `time_limit`,
+/// `gap`), checked at once (400/422 as for that endpoint). 202 with the job's status and
+/// `Location`.
 #[utoipa::path(
     post, path = "/v1/jobs", tag = "jobs",
     params(JobQuery),
-    request_body(content = InstanceFile, content_type = "application/json"),
+    request_body(content = JobRequest, content_type = "application/json",
+                 description = "For `kind=plan` the instance; for `kind=sensitivity` the body of `POST /v1/sensitivity`"),
     responses(
         (status = 202, description = "Accepted; poll `Location`", body = JobStatus, content_type = "application/json",
          headers(("Location" = String, description = "The job's URL"))),
@@ -454,8 +437,7 @@ fn run_sensitivity(_app: &AppState, _body: Bytes) -> Result<Response, ApiError> 
         (status = 401, description = "Missing or wrong token", body = ApiProblem, content_type = "application/problem+json"),
         (status = 413, description = "Body over the limit", body = ApiProblem, content_type = "application/problem+json"),
         (status = 415, description = "Body not declared as JSON", body = ApiProblem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid instance: every problem", body = ApiProblem, content_type = "application/problem+json"),
-        (status = 501, description = "Job kind not available in this build", body = ApiProblem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid instance (or, for `sensitivity`, request, scenarios or sweeps): every problem", body = ApiProblem, content_type = "application/problem+json"),
         (status = 503, description = "The job store is full of unfinished jobs (see Retry-After)", body = ApiProblem, content_type = "application/problem+json",
          headers(("Retry-After" = u64, description = "Seconds to wait"))),
     ),
@@ -468,23 +450,27 @@ pub async fn create_job(
 ) -> Result<Response, ApiError> {
     let q = query(options)?;
     let kind = q.kind.unwrap_or(JobKind::Plan);
-    if kind == JobKind::Sensitivity {
-        return run_sensitivity(&app, body);
-    }
     let options = solve_options(&app, q.time_limit, q.gap)?;
-    let instance = read_instance(body).await?;
-    let size = InstanceSize::of(&instance);
+    let (work, size): (JobWork, InstanceSize) = match kind {
+        JobKind::Plan => {
+            let instance = read_instance(body).await?;
+            let size = InstanceSize::of(&instance);
+            let work: JobWork =
+                Box::new(move |_: &Stop<'_>| plan_bytes(&instance, &options).map(Some));
+            (work, size)
+        }
+        JobKind::Sensitivity => {
+            let run = read_request(body).await?;
+            let size = run.size();
+            let work: JobWork = Box::new(move |stop: &Stop<'_>| run.report(&options, stop));
+            (work, size)
+        }
+    };
     let (job, cancel) = app.jobs.insert(kind).map_err(|_| ApiError::JobsFull {
         max_jobs: app.jobs.max_jobs(),
         retry_after_s: app.config.retry_after_s(),
     })?;
-    tokio::spawn(run_job(
-        app.clone(),
-        job.id.clone(),
-        cancel,
-        instance,
-        options,
-    ));
+    tokio::spawn(run_job(app.clone(), job.id.clone(), cancel, work));
     let status = JobStatus::of(&job);
     let mut response = (StatusCode::ACCEPTED, Json(&status)).into_response();
     if let Ok(location) = HeaderValue::from_str(&status.href) {
@@ -493,14 +479,15 @@ pub async fn create_job(
     Ok(with_size(response, size))
 }
 
-/// A `plan` job: wait for a slot (or a cancel), solve, store the bytes or the problem.
-async fn run_job(
-    app: AppState,
-    id: String,
-    cancel: Arc<Notify>,
-    instance: Instance,
-    options: SolveOptions,
-) {
+/// Asked between the solves of a run: true once nobody wants its result any more.
+pub type Stop<'a> = dyn Fn() -> bool + Sync + 'a;
+
+/// A job's work, run in its solver slot: the result's bytes, or `None` when it stopped early
+/// because [`Stop`] said so (its job was cancelled; the result would be discarded anyway).
+type JobWork = Box<dyn FnOnce(&Stop<'_>) -> Result<Option<String>, ApiError> + Send>;
+
+/// A job: wait for a slot (or a cancel), run its work, store the bytes or the problem.
+async fn run_job(app: AppState, id: String, cancel: Arc<Notify>, work: JobWork) {
     let permit = tokio::select! {
         permit = app.slots.acquire_for_job() => permit,
         () = cancel.notified() => return,
@@ -515,15 +502,23 @@ async fn run_job(
     if !app.jobs.start(&id) {
         return;
     }
-    let outcome = slots::run(permit, move || plan_bytes(&instance, &options))
+    let (jobs, job_id) = (app.jobs.clone(), id.clone());
+    let outcome = slots::run(permit, move || work(&|| jobs.is_cancelled(&job_id)))
         .await
         .map_err(|e| slot_error(&app, e))
         .and_then(|r| r);
-    if let Err(ApiError::Internal(cause)) = &outcome {
-        tracing::error!(job = %id, cause = %cause, "internal error in a job");
-    }
-    app.jobs
-        .finish(&id, outcome.map(Arc::from).map_err(|e| e.problem()));
+    let outcome = match outcome {
+        // Stopped because the job was cancelled: it already says so.
+        Ok(None) => return,
+        Ok(Some(bytes)) => Ok(Arc::from(bytes)),
+        Err(e) => {
+            if let ApiError::Internal(cause) = &e {
+                tracing::error!(job = %id, cause = %cause, "internal error in a job");
+            }
+            Err(e.problem())
+        }
+    };
+    app.jobs.finish(&id, outcome);
 }
 
 fn no_job(app: &AppState, id: &str) -> ApiError {
@@ -557,7 +552,7 @@ pub async fn get_job(
     get, path = "/v1/jobs/{id}/result", tag = "jobs",
     params(("id" = String, Path, description = "The job id")),
     responses(
-        (status = 200, description = "The result (for `plan`, the plan@1 document)", body = PlanFile, content_type = "application/json"),
+        (status = 200, description = "The result: plan@1 for `plan`, sensitivity@1 for `sensitivity`", body = JobResult, content_type = "application/json"),
         (status = 401, description = "Missing or wrong token", body = ApiProblem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown or expired job", body = ApiProblem, content_type = "application/problem+json"),
         (status = 409, description = "The job is not done (queued, running, failed or cancelled)", body = ApiProblem, content_type = "application/problem+json"),

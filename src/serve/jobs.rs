@@ -9,11 +9,13 @@
 //! Cancelling a queued job takes it out of the queue at once. A running HiGHS solve cannot
 //! be interrupted mid-way: cancelling a running job marks it `cancelled` at once, the solve
 //! finishes in the background (its slot stays busy until then) and its result is discarded.
+//! A run of several solves (`sensitivity`) asks [`JobStore::is_cancelled`] before each one
+//! and stops there, so it frees its slot after the solve in progress.
 
 use std::collections::HashMap;
 use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -29,7 +31,7 @@ use super::problem::ApiProblem;
 pub enum JobKind {
     /// `POST /v1/plan` in the background: the result is the plan@1 document.
     Plan,
-    /// `POST /v1/sensitivity` in the background (not available in this build).
+    /// `POST /v1/sensitivity` in the background: the result is the sensitivity@1 document.
     Sensitivity,
 }
 
@@ -71,7 +73,8 @@ pub struct Job {
     pub created: Instant,
     /// When it reached a finished state.
     pub finished: Option<Instant>,
-    /// The output document (for `plan`: the plan@1 bytes, exactly as `POST /v1/plan`).
+    /// The output document, exactly the bytes of the kind's endpoint (plan@1 for `plan`,
+    /// sensitivity@1 for `sensitivity`).
     pub result: Option<Arc<str>>,
     /// Why it failed.
     pub error: Option<ApiProblem>,
@@ -102,6 +105,8 @@ pub struct JobStore {
     ttl: Duration,
     ids: RandomState,
     counter: AtomicU64,
+    /// Set on shutdown: no result can be read any more, so no running job needs to go on.
+    closing: AtomicBool,
 }
 
 impl JobStore {
@@ -113,6 +118,7 @@ impl JobStore {
             ttl,
             ids: RandomState::new(),
             counter: AtomicU64::new(0),
+            closing: AtomicBool::new(false),
         })
     }
 
@@ -215,6 +221,17 @@ impl JobStore {
         }
     }
 
+    /// Whether the job's result is no longer wanted: it was cancelled, it is gone, or the
+    /// server is shutting down (its connections are closed, nobody could read it). Asked by a
+    /// running job between its solves.
+    pub fn is_cancelled(&self, id: &str) -> bool {
+        self.closing.load(Ordering::SeqCst)
+            || self
+                .lock()
+                .get(id)
+                .is_none_or(|job| job.state == JobState::Cancelled)
+    }
+
     /// `DELETE`: cancels an unfinished job, removes a finished one.
     pub fn cancel(&self, id: &str) -> Cancelled {
         let mut jobs = self.lock();
@@ -232,8 +249,10 @@ impl JobStore {
         Cancelled::Cancelled(Box::new(job.clone()))
     }
 
-    /// Cancels every queued job (on shutdown); running ones finish.
+    /// Cancels every queued job (on shutdown); running ones finish their solve in progress,
+    /// and from now on [`JobStore::is_cancelled`] tells them to start no further one.
     pub fn cancel_queued(&self) {
+        self.closing.store(true, Ordering::SeqCst);
         let mut jobs = self.lock();
         for job in jobs.values_mut() {
             if job.state == JobState::Queued {
@@ -257,5 +276,26 @@ impl JobStore {
             }
         }
         counts
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_running_job_is_told_to_stop_once_cancelled_or_on_shutdown() {
+        let store = JobStore::new(10, Duration::from_secs(60));
+        let (a, _) = store.insert(JobKind::Sensitivity).expect("room");
+        let (b, _) = store.insert(JobKind::Sensitivity).expect("room");
+        assert!(store.start(&a.id) && store.start(&b.id));
+        assert!(!store.is_cancelled(&a.id) && !store.is_cancelled(&b.id));
+        assert!(store.is_cancelled("no such job"));
+        assert!(matches!(store.cancel(&a.id), Cancelled::Cancelled(_)));
+        assert!(store.is_cancelled(&a.id) && !store.is_cancelled(&b.id));
+        store.cancel_queued();
+        assert!(store.is_cancelled(&b.id));
+        // A job that finishes anyway keeps its state: running jobs are not cancelled.
+        assert_eq!(store.get(&b.id).map(|j| j.state), Some(JobState::Running));
     }
 }

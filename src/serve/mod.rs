@@ -5,7 +5,8 @@
 //! one idea per file:
 //!
 //! - [`config`]: address, token, limits;
-//! - [`handlers`]: the endpoints; [`wire`]: their request and response documents;
+//! - [`handlers`]: the endpoints; [`sensitivity`]: the what-if endpoint (one slot per run);
+//!   [`wire`]: their request and response documents;
 //! - [`problem`]: errors as `application/problem+json`;
 //! - [`slots`]: at most N solves at once, off the async threads, with a bounded queue;
 //! - [`jobs`]: background runs, bounded and expiring;
@@ -20,6 +21,7 @@ pub mod jobs;
 mod layers;
 pub mod openapi;
 pub mod problem;
+pub mod sensitivity;
 pub mod slots;
 pub mod wire;
 
@@ -108,7 +110,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/plan", post(handlers::plan))
         .route("/v1/validate", post(handlers::validate))
         .route("/v1/verify", post(handlers::verify))
-        .route("/v1/sensitivity", post(handlers::sensitivity))
+        .route("/v1/sensitivity", post(sensitivity::sensitivity))
         .route("/v1/jobs", post(handlers::create_job))
         .route(
             "/v1/jobs/{id}",

@@ -5,13 +5,14 @@ use serde_json::{Map, Value};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 
-use super::handlers;
 use super::jobs::{JobKind, JobState};
 use super::problem::{ApiProblem, FieldProblem};
 use super::wire::{
-    HealthResponse, JobStatus, ValidResponse, VerifyRequest, VerifyResponse, ViolationOut,
+    HealthResponse, JobRequest, JobResult, JobStatus, SensitivityRequest, ValidResponse,
+    VerifyRequest, VerifyResponse, ViolationOut,
 };
-use crate::format::{InstanceFile, PlanFile};
+use super::{handlers, sensitivity};
+use crate::format::{InstanceFile, PlanFile, ScenariosFile, SensitivityFile};
 
 /// The API description; [`openapi_json`] renders it.
 #[derive(OpenApi)]
@@ -20,14 +21,15 @@ use crate::format::{InstanceFile, PlanFile};
         title = "spreiding",
         description = "Plans how GP patients are redistributed over a city's practices, phase \
                        by phase. JSON in and out, the same documents as the CLI \
-                       (spreiding/instance@1, spreiding/plan@1); errors are \
+                       (spreiding/instance@1, spreiding/plan@1, spreiding/scenarios@1, \
+                       spreiding/sensitivity@1); errors are \
                        application/problem+json (RFC 9457)."
     ),
     paths(
         handlers::plan,
         handlers::validate,
         handlers::verify,
-        handlers::sensitivity,
+        sensitivity::sensitivity,
         handlers::create_job,
         handlers::get_job,
         handlers::get_job_result,
@@ -38,7 +40,8 @@ use crate::format::{InstanceFile, PlanFile};
     ),
     components(schemas(
         InstanceFile, PlanFile, ApiProblem, FieldProblem, ValidResponse, VerifyRequest,
-        VerifyResponse, ViolationOut, HealthResponse, JobStatus, JobKind, JobState
+        VerifyResponse, ViolationOut, HealthResponse, JobStatus, JobKind, JobState,
+        SensitivityRequest, ScenariosFile, SensitivityFile, JobRequest, JobResult
     )),
     modifiers(&BearerAuth),
     tags(

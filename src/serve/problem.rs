@@ -32,7 +32,7 @@ pub struct ApiProblem {
     /// For malformed JSON: 1-based column of the first syntax error.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub column: Option<usize>,
-    /// For an invalid instance or request: every problem, as the CLI lists them.
+    /// For an invalid instance, request or scenarios: every problem, as the CLI lists them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldProblem>,
 }
@@ -77,6 +77,10 @@ pub enum ApiError {
     /// The request document is JSON but not of the expected shape (422).
     #[error("the request has {} problem(s)", .0.len())]
     InvalidRequest(Vec<FieldProblem>),
+    /// `POST /v1/sensitivity`: the scenarios or sweeps cannot be run (422); every problem is
+    /// listed, with the CLI's codes and paths into the request.
+    #[error("the scenarios and sweeps have {} problem(s)", .0.len())]
+    InvalidScenarios(Vec<FieldProblem>),
     /// The plan given to verify is not a plan@1 document (422).
     #[error("{0}")]
     InvalidPlan(String),
@@ -139,9 +143,6 @@ pub enum ApiError {
     /// The server is shutting down (503).
     #[error("the server is shutting down")]
     ShuttingDown,
-    /// The endpoint is not in this build (501).
-    #[error("{0} is not available in this build")]
-    NotImplemented(&'static str),
     /// The solver failed (500); the message is the CLI's.
     #[error("planning failed: {0}")]
     PlanningFailed(String),
@@ -178,6 +179,7 @@ impl ApiError {
             | ApiError::UnreadableBody(_) => StatusCode::BAD_REQUEST,
             ApiError::InvalidInstance(_)
             | ApiError::InvalidRequest(_)
+            | ApiError::InvalidScenarios(_)
             | ApiError::InvalidPlan(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -189,7 +191,6 @@ impl ApiError {
             | ApiError::JobsFull { .. }
             | ApiError::Timeout { .. }
             | ApiError::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
             ApiError::PlanningFailed(_) | ApiError::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
@@ -202,6 +203,7 @@ impl ApiError {
             ApiError::MalformedJson { .. } => "malformed_json",
             ApiError::InvalidInstance(_) => "invalid_instance",
             ApiError::InvalidRequest(_) => "invalid_request",
+            ApiError::InvalidScenarios(_) => "invalid_scenarios",
             ApiError::InvalidPlan(_) => "invalid_plan",
             ApiError::BadOption(_) => "bad_option",
             ApiError::UnreadableBody(_) => "unreadable_body",
@@ -215,7 +217,6 @@ impl ApiError {
             ApiError::JobsFull { .. } => "jobs_full",
             ApiError::Timeout { .. } => "timeout",
             ApiError::ShuttingDown => "shutting_down",
-            ApiError::NotImplemented(_) => "not_implemented",
             ApiError::PlanningFailed(_) => "planning_failed",
             ApiError::Internal(_) => "internal",
         }
@@ -226,6 +227,7 @@ impl ApiError {
             ApiError::MalformedJson { .. } => "Malformed JSON",
             ApiError::InvalidInstance(_) => "Invalid instance",
             ApiError::InvalidRequest(_) => "Invalid request",
+            ApiError::InvalidScenarios(_) => "Invalid scenarios",
             ApiError::InvalidPlan(_) => "Invalid plan",
             ApiError::BadOption(_) => "Bad option",
             ApiError::UnreadableBody(_) => "Unreadable body",
@@ -239,7 +241,6 @@ impl ApiError {
             ApiError::JobsFull { .. } => "Job store full",
             ApiError::Timeout { .. } => "Request timeout",
             ApiError::ShuttingDown => "Shutting down",
-            ApiError::NotImplemented(_) => "Not implemented",
             ApiError::PlanningFailed(_) => "Planning failed",
             ApiError::Internal(_) => "Internal error",
         }
@@ -263,7 +264,9 @@ impl ApiError {
             _ => (None, None),
         };
         let errors = match self {
-            ApiError::InvalidInstance(e) | ApiError::InvalidRequest(e) => e.clone(),
+            ApiError::InvalidInstance(e)
+            | ApiError::InvalidRequest(e)
+            | ApiError::InvalidScenarios(e) => e.clone(),
             _ => Vec::new(),
         };
         ApiProblem {

@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::jobs::{Job, JobKind, JobState};
 use super::problem::ApiProblem;
-use crate::format::{InstanceFile, PlanFile, TermsFile};
+use crate::format::{InstanceFile, PlanFile, ScenariosFile, SensitivityFile, TermsFile};
 
 /// Solve options of `POST /v1/plan`, in the query string (the body is the instance itself,
 /// exactly as the CLI reads it).
@@ -23,6 +23,60 @@ pub struct PlanQuery {
     pub gap: Option<f64>,
 }
 
+/// Solve options of `POST /v1/sensitivity`, in the query string: those of `POST /v1/plan`,
+/// applied to *each* solve (the baseline and every scenario), as in `spreiding sensitivity`.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SensitivityQuery {
+    /// Wall-clock budget of each solve in seconds, as `--time-limit` (default 3, at most the
+    /// server's `--max-time-limit`).
+    pub time_limit: Option<f64>,
+    /// Relative gap of each solve, as `--gap` (default 1e-4, in [0, 1)).
+    pub gap: Option<f64>,
+}
+
+/// The body of `POST /v1/sensitivity` (and of `POST /v1/jobs?kind=sensitivity`): what
+/// `spreiding sensitivity INSTANCE --scenarios FILE --sweep SPEC…` reads. At least one of
+/// `scenarios` and a non-empty `sweep`; `null` is the same as leaving a member out.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[allow(dead_code)] // describes the document; the handler walks the JSON value itself
+pub struct SensitivityRequest {
+    /// The base instance (instance@1), as for `POST /v1/plan`. Problem paths are prefixed with
+    /// `instance.`.
+    pub instance: InstanceFile,
+    /// Scenarios (a whole `spreiding/scenarios@1` document), as `--scenarios FILE`. Problem
+    /// paths are prefixed with `scenarios.` (`scenarios.scenarios[0].changes[1].fte`).
+    pub scenarios: Option<ScenariosFile>,
+    /// Sweep specs in order, each as one `--sweep SPEC`: `closure`, `fte=+0.5`,
+    /// `norm_per_fte=1800:2095:50`, `max_walk_m=1500,2000`, …. A problem's path is
+    /// `sweep[i]`.
+    #[schema(example = json!(["closure", "norm_per_fte=1800:2095:50"]))]
+    pub sweep: Option<Vec<String>>,
+}
+
+/// The body of `POST /v1/jobs`: that of the `kind`'s endpoint.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)] // describes the document; the handler reads the kind's body
+pub enum JobRequest {
+    /// `kind=plan`: the instance.
+    Plan(Box<InstanceFile>),
+    /// `kind=sensitivity`: instance, scenarios and sweeps.
+    Sensitivity(Box<SensitivityRequest>),
+}
+
+/// A done job's result: the document its endpoint answers.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)] // describes the document; the job keeps the bytes
+pub enum JobResult {
+    /// `kind=plan`: the plan@1 document.
+    Plan(Box<PlanFile>),
+    /// `kind=sensitivity`: the sensitivity@1 document.
+    Sensitivity(Box<SensitivityFile>),
+}
+
 /// Options of `POST /v1/jobs`: the job kind and the options of that kind's endpoint.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -31,9 +85,9 @@ pub struct JobQuery {
     /// What to run: `plan` (default) or `sensitivity`. The body is what that endpoint takes.
     #[param(inline)]
     pub kind: Option<JobKind>,
-    /// As for `POST /v1/plan`.
+    /// As for the kind's endpoint (for `sensitivity`: of each solve).
     pub time_limit: Option<f64>,
-    /// As for `POST /v1/plan`.
+    /// As for the kind's endpoint (for `sensitivity`: of each solve).
     pub gap: Option<f64>,
 }
 
@@ -131,9 +185,9 @@ pub struct JobStatus {
     /// For `done`: where the result document alone is (the exact bytes of the endpoint).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub result_href: Option<String>,
-    /// For `done`: the result document (for `plan`, the plan@1 document).
+    /// For `done`: the result document (plan@1 for `plan`, sensitivity@1 for `sensitivity`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<PlanFile>)]
+    #[schema(value_type = Option<JobResult>)]
     pub result: Option<Box<RawValue>>,
     /// For `failed`: why, as a problem document.
     #[serde(skip_serializing_if = "Option::is_none")]
