@@ -51,10 +51,14 @@ impl Default for ServeConfig {
     }
 }
 
+/// See [`ServeConfig::retry_after_s`].
+const RETRY_AFTER_S: u64 = 5;
+
 impl ServeConfig {
-    /// Seconds a client is told to wait (`Retry-After`) when every solver is busy: the default
-    /// time limit rounded up, at least 1.
+    /// Seconds a client is told to wait (`Retry-After`) when every solver is busy: a city plan
+    /// takes about a second and Enschede half of one, so a slot is usually free again within
+    /// a few; the time limit (60 s by default) would be far too pessimistic.
     pub fn retry_after_s(&self) -> u64 {
-        self.default_solve.time_limit.as_secs_f64().ceil().max(1.0) as u64
+        RETRY_AFTER_S
     }
 }
