@@ -24,6 +24,8 @@
 //!
 //! Cost: O(T · (pairs + A·E + P)) plus the chain searches, see [`chains`].
 
+use std::time::Instant;
+
 use super::formulation::Formulation;
 use crate::model::Instance;
 
@@ -135,7 +137,18 @@ fn limits(instance: &Instance, t: usize, initial: &[f64]) -> Phase {
 
 /// A feasible integral solution near `lp` (column values), or `None` if the replay cannot
 /// keep a load under a bound that drops.
-pub fn repair(instance: &Instance, f: &Formulation, lp: &[f64]) -> Option<Vec<f64>> {
+///
+/// The keep programs are bounded by work (a node limit), so the result does not depend on
+/// the machine; `deadline` only matters on instances too large for the time limit: each
+/// keep program gets the time left, and once it has run out the remaining phases are
+/// rounded down without one (like an LP cut short, that makes the plan depend on the clock,
+/// and its status is `time_limit` anyway).
+pub fn repair(
+    instance: &Instance,
+    f: &Formulation,
+    lp: &[f64],
+    deadline: Instant,
+) -> Option<Vec<f64>> {
     let initial = instance.initial_loads();
     let mut st = State {
         instance,
@@ -184,7 +197,7 @@ pub fn repair(instance: &Instance, f: &Formulation, lp: &[f64]) -> Option<Vec<f6
         // keep program chooses the best integer part within every limit (see `keep`).
         let up = candidates(f, &st, t, lp, &origins_of, &destinations_of, Round::Up);
         let mut placed = Vec::new();
-        match keep::choose(&st, &ph, &up) {
+        match keep::choose(&st, &ph, &up, deadline) {
             Some(kept) => {
                 for (pl, k) in up.iter().zip(kept) {
                     place(&mut st, &mut ph, pl, k, &mut placed);

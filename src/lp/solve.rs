@@ -273,6 +273,10 @@ pub fn solve(
     options: &SolveOptions,
 ) -> Result<Solved, SolveError> {
     let started = Instant::now();
+    // A library caller may pass any Duration; one that overflows an Instant means "no limit".
+    let deadline = started
+        .checked_add(options.time_limit)
+        .unwrap_or_else(|| started + Duration::from_secs(365 * 86_400));
     let left = || {
         options
             .time_limit
@@ -318,12 +322,12 @@ pub fn solve(
         if let (Some(values), Some(value)) = (lp2.values.filter(|_| lp2.optimal), lp2.bound)
             && relative_gap(value + f.objective_offset, best.bound) <= BALANCED_MAX_PRICE
         {
-            best.improve(f, super::repair::repair(instance, f, &values));
+            best.improve(f, super::repair::repair(instance, f, &values, deadline));
             rounded = true;
         }
     }
     if !rounded {
-        best.improve(f, super::repair::repair(instance, f, &lp_values));
+        best.improve(f, super::repair::repair(instance, f, &lp_values, deadline));
     }
     let integer_columns = f.columns.iter().filter(|c| c.integer).count();
     if relative_gap(best.value, best.bound) <= options.gap

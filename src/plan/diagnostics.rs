@@ -51,10 +51,10 @@ pub fn diagnose(
         } else if with_room.is_empty() {
             (
                 "capacity",
-                format!(
-                    "all {} practices within reach are at their bound",
-                    reach[a].len()
-                ),
+                match reach[a].len() {
+                    1 => "the one practice within reach is at its bound".to_string(),
+                    n => format!("all {n} practices within reach are at their bound"),
+                },
                 None,
             )
         } else {

@@ -18,6 +18,8 @@
 //! move itself. The value of making room for later phases is not seen here; the LP's flows
 //! that did that are kept when they fit.
 
+use std::time::Instant;
+
 use highs::{RowProblem, Sense};
 
 use super::{Phase, Placement, State};
@@ -29,9 +31,20 @@ const MAX_NODES: i32 = 2_000;
 
 /// How many of each candidate to place (none placed yet); `None` if HiGHS found no
 /// solution (the caller then rounds down and takes back by itself).
-pub(super) fn choose(st: &State, ph: &Phase, candidates: &[Placement]) -> Option<Vec<u64>> {
+pub(super) fn choose(
+    st: &State,
+    ph: &Phase,
+    candidates: &[Placement],
+    deadline: Instant,
+) -> Option<Vec<u64>> {
     if candidates.is_empty() {
         return Some(Vec::new());
+    }
+    let seconds_left = deadline
+        .saturating_duration_since(Instant::now())
+        .as_secs_f64();
+    if seconds_left <= 0.0 {
+        return None;
     }
     let inst = st.instance;
     let w = inst.policy.weights;
@@ -107,6 +120,7 @@ pub(super) fn choose(st: &State, ph: &Phase, candidates: &[Placement]) -> Option
     model.try_set_option("threads", 1).ok()?;
     model.try_set_option("random_seed", 0).ok()?;
     model.try_set_option("mip_max_nodes", MAX_NODES).ok()?;
+    model.try_set_option("time_limit", seconds_left).ok()?;
     model.try_set_option("mip_rel_gap", 1e-9).ok()?;
     let solved = model.try_solve().ok()?;
     let feasible = super::super::solve::has_feasible_solution(&solved);
