@@ -75,12 +75,7 @@ impl Slots {
         if before >= self.queue {
             return Err(SlotError::Busy);
         }
-        self.semaphore
-            .clone()
-            .acquire_owned()
-            .await
-            .map(|permit| SlotPermit { _permit: permit })
-            .map_err(|_| SlotError::Closed)
+        self.acquire_for_job().await
     }
 
     /// A slot, waiting as long as it takes, outside the bounded queue (for jobs).
