@@ -4,6 +4,7 @@
 //! and [`solve`] for the LP → rounding → MIP strategy.
 
 pub mod formulation;
+pub mod increments;
 pub mod repair;
 pub mod solve;
 

@@ -25,7 +25,8 @@ use good_lp::solvers::highs::highs;
 use good_lp::{Expression, ProblemVariables, SolverModel, Variable, variable};
 use highs::{HighsModelStatus, HighsSolutionStatus, Model};
 
-use super::formulation::{Formulation, Sense};
+use super::formulation::{Column, Formulation, Row, Sense};
+use super::increments::Increments;
 use crate::model::Instance;
 
 /// How to solve.
@@ -127,9 +128,18 @@ const BALANCED_MAX_PRICE: f64 = 1e-3;
 const INTEGRALITY_TOL: f64 = 1e-6;
 
 fn model(f: &Formulation, integer: bool, seconds: f64, gap: f64) -> Result<Model, SolveError> {
+    highs_model(&f.columns, &f.rows, integer, seconds, gap)
+}
+
+fn highs_model(
+    f_columns: &[Column],
+    f_rows: &[Row],
+    integer: bool,
+    seconds: f64,
+    gap: f64,
+) -> Result<Model, SolveError> {
     let mut vars = ProblemVariables::new();
-    let columns: Vec<Variable> = f
-        .columns
+    let columns: Vec<Variable> = f_columns
         .iter()
         .map(|c| {
             let mut def = variable().min(c.lower);
@@ -143,13 +153,13 @@ fn model(f: &Formulation, integer: bool, seconds: f64, gap: f64) -> Result<Model
         })
         .collect();
     let mut objective = Expression::with_capacity(columns.len());
-    for (v, c) in columns.iter().zip(&f.columns) {
+    for (v, c) in columns.iter().zip(f_columns) {
         if c.cost != 0.0 {
             objective.add_mul(c.cost, *v);
         }
     }
     let mut problem = vars.minimise(objective).using(highs);
-    for row in &f.rows {
+    for row in f_rows {
         let mut e = Expression::with_capacity(row.terms.len());
         for &(c, k) in &row.terms {
             e.add_mul(k, columns[c]);
@@ -163,23 +173,31 @@ fn model(f: &Formulation, integer: bool, seconds: f64, gap: f64) -> Result<Model
     let mut model = problem
         .try_into_inner()
         .map_err(|e| SolveError::Rejected(e.to_string()))?;
+    configure(
+        &mut model,
+        seconds,
+        !integer && f_columns.len() > IPM_FROM_COLUMNS,
+    )?;
+    model
+        .try_set_option("mip_rel_gap", gap)
+        .map_err(|e| SolveError::Rejected(format!("option: {e:?}")))?;
+    Ok(model)
+}
+
+/// The options of every HiGHS run: quiet (unless `SPREIDING_HIGHS_LOG` is set), one thread,
+/// a fixed seed, the time left; interior point or simplex for an LP.
+pub(super) fn configure(model: &mut Model, seconds: f64, ipm: bool) -> Result<(), SolveError> {
     model.make_quiet();
     if std::env::var_os("SPREIDING_HIGHS_LOG").is_some() {
         let _ = model.try_set_option("output_flag", true);
         let _ = model.try_set_option("log_to_console", true);
     }
-    if !integer && f.columns.len() > IPM_FROM_COLUMNS {
-        model
-            .try_set_option("solver", "ipm")
-            .map_err(|e| SolveError::Rejected(format!("option: {e:?}")))?;
-    }
     model
-        .try_set_option("threads", 1)
+        .try_set_option("solver", if ipm { "ipm" } else { "choose" })
+        .and_then(|()| model.try_set_option("threads", 1))
         .and_then(|()| model.try_set_option("random_seed", 0))
         .and_then(|()| model.try_set_option("time_limit", seconds.max(0.001)))
-        .and_then(|()| model.try_set_option("mip_rel_gap", gap))
-        .map_err(|e| SolveError::Rejected(format!("option: {e:?}")))?;
-    Ok(model)
+        .map_err(|e| SolveError::Rejected(format!("option: {e:?}")))
 }
 
 /// What one HiGHS run gave.
@@ -189,6 +207,8 @@ struct Run {
     /// Proved lower bound (objective for an optimal LP, MIP dual bound otherwise).
     bound: Option<f64>,
     optimal: bool,
+    /// Stopped by the clock: its solution depends on the machine's speed.
+    timed_out: bool,
 }
 
 /// Whether HiGHS holds a feasible primal solution. Read as an integer: the bindings'
@@ -230,6 +250,43 @@ fn run(model: Model, is_mip: bool, start: Option<&[f64]>) -> Result<Run, SolveEr
         row_duals: (optimal && !is_mip).then(|| solution.dual_rows().to_vec()),
         bound,
         optimal,
+        timed_out: status == HighsModelStatus::ReachedTimeLimit,
+    })
+}
+
+/// The branch-and-bound nodes of the RINS sub-MIP: bounded by work, not the clock, so that
+/// its result is the same on every machine.
+const RINS_NODES: i32 = 200;
+
+/// `f` with every integer column on which the LP and the incumbent agree fixed to that value
+/// (Danna, Rothberg and Le Pape's RINS): a small integer program around the LP optimum in
+/// which the incumbent is feasible.
+fn neighbourhood(f: &Formulation, lp: &[f64], incumbent: &[f64]) -> Formulation {
+    let mut sub = f.clone();
+    for ((c, &x), &v) in sub.columns.iter_mut().zip(lp).zip(incumbent) {
+        if c.integer && (x - v).abs() <= INTEGRALITY_TOL {
+            c.lower = v;
+            c.upper = v;
+        }
+    }
+    sub
+}
+
+/// The LP relaxation of `f`, solved in increments (see [`Increments`]) and mapped back:
+/// values and duals of `f`'s columns and rows, bound with `f`'s offset included.
+fn solve_lp(f: &Formulation, seconds: f64) -> Result<Run, SolveError> {
+    let inc = Increments::new(f);
+    let run = run(
+        highs_model(&inc.columns, &inc.rows, false, seconds, 0.0)?,
+        false,
+        None,
+    )?;
+    Ok(Run {
+        values: run.values.map(|v| inc.states(&v)),
+        row_duals: run.row_duals.map(|y| inc.duals(&y)),
+        bound: run.bound.map(|b| b + inc.offset),
+        optimal: run.optimal,
+        timed_out: run.timed_out,
     })
 }
 
@@ -291,9 +348,19 @@ pub fn solve(
         lp_row_duals: None,
     };
 
-    let lp = run(model(f, false, left(), options.gap)?, false, None)?;
+    let trace = std::env::var_os("SPREIDING_TRACE").is_some();
+    let step = |what: &str, value: f64| {
+        if trace {
+            eprintln!(
+                "{:>8.2}s {what}: {value:.1}",
+                started.elapsed().as_secs_f64()
+            );
+        }
+    };
+    let lp = solve_lp(f, left())?;
+    step("LP", lp.bound.unwrap_or(f64::NAN));
     if let Some(bound) = lp.bound {
-        best.bound = bound + f.objective_offset;
+        best.bound = bound;
     }
     best.lp_row_duals = lp.row_duals;
     let Some(lp_values) = lp.values.filter(|_| lp.optimal) else {
@@ -316,18 +383,50 @@ pub fn solve(
     // instead of the plain LP when its own value is within `BALANCED_MAX_PRICE` of the
     // bound. The plain LP gives the bound and the duals either way.
     let mut rounded = false;
+    let mut reference = &lp_values;
+    let lp2_values;
     let balanced = f.weight_balanced(instance);
-    if balanced.rows.len() > f.rows.len() && left() > 0.0 {
-        let lp2 = run(model(&balanced, false, left(), options.gap)?, false, None)?;
+    if balanced.rows.len() > f.rows.len()
+        && left() > 0.0
+        && std::env::var_os("SPREIDING_NO_BALANCED").is_none()
+    {
+        let lp2 = solve_lp(&balanced, left())?;
+        step("balanced LP", lp2.bound.unwrap_or(f64::NAN));
         if let (Some(values), Some(value)) = (lp2.values.filter(|_| lp2.optimal), lp2.bound)
-            && relative_gap(value + f.objective_offset, best.bound) <= BALANCED_MAX_PRICE
+            && relative_gap(value, best.bound) <= BALANCED_MAX_PRICE
         {
             best.improve(f, super::repair::repair(instance, f, &values, deadline));
+            step("rounded balanced LP", best.value);
             rounded = true;
+            lp2_values = values;
+            reference = &lp2_values;
         }
     }
     if !rounded {
         best.improve(f, super::repair::repair(instance, f, &lp_values, deadline));
+        step("rounded LP", best.value);
+    }
+    if relative_gap(best.value, best.bound) > options.gap && left() > 0.0 {
+        // RINS: the integer program over what the LP and the rounded plan disagree on.
+        let sub = neighbourhood(f, reference, &best.values);
+        let mut m = model(&sub, true, left(), options.gap)?;
+        m.try_set_option("mip_max_nodes", RINS_NODES)
+            .map_err(|e| SolveError::Rejected(format!("option: {e:?}")))?;
+        let r = run(m, true, Some(&best.values))?;
+        step(
+            "RINS",
+            r.values.as_ref().map_or(f64::NAN, |v| objective(f, v)),
+        );
+        if let (Some(v), false) = (r.values, r.timed_out)
+            && is_integral(f, &v)
+        {
+            let values = snapped(f, &v);
+            let value = objective(f, &values);
+            if value < best.value {
+                best.value = value;
+                best.values = values;
+            }
+        }
     }
     let integer_columns = f.columns.iter().filter(|c| c.integer).count();
     if relative_gap(best.value, best.bound) <= options.gap
@@ -358,4 +457,27 @@ pub fn solve(
         }
     }
     Ok(best)
+}
+
+/// The LP optimum of `f` solved as written (states and monotone rows), for tests.
+#[cfg(test)]
+pub(super) fn lp_in_states(f: &Formulation) -> (f64, Vec<f64>) {
+    let run = run(model(f, false, 60.0, 0.0).expect("model"), false, None).expect("run");
+    assert!(run.optimal);
+    (
+        run.bound.expect("bound") + f.objective_offset,
+        run.values.expect("values"),
+    )
+}
+
+/// The LP optimum of `f` solved in increments: value, values and row duals of `f`.
+#[cfg(test)]
+pub(super) fn lp_in_increments(f: &Formulation) -> (f64, Vec<f64>, Vec<f64>) {
+    let run = solve_lp(f, 60.0).expect("run");
+    assert!(run.optimal);
+    (
+        run.bound.expect("bound"),
+        run.values.expect("values"),
+        run.row_duals.expect("duals"),
+    )
 }
