@@ -157,7 +157,7 @@ fn write_mps(f: &Formulation, path: &std::path::Path) {
     for (c, col) in f.columns.iter().enumerate() {
         let marked = integer && col.integer;
         if marked {
-            s.push_str(" m MARKER INTORG\n");
+            s.push_str(" MARKER 'MARKER' 'INTORG'\n");
         }
         if col.cost != 0.0 {
             writeln!(s, " c{c} obj {}", col.cost).unwrap();
@@ -166,7 +166,7 @@ fn write_mps(f: &Formulation, path: &std::path::Path) {
             writeln!(s, " c{c} r{r} {k}").unwrap();
         }
         if marked {
-            s.push_str(" m MARKER INTEND\n");
+            s.push_str(" MARKER 'MARKER' 'INTEND'\n");
         }
     }
     s.push_str("RHS\n");
@@ -179,6 +179,9 @@ fn write_mps(f: &Formulation, path: &std::path::Path) {
     for (c, col) in f.columns.iter().enumerate() {
         if col.upper.is_finite() {
             writeln!(s, " UP bnd c{c} {}", col.upper).unwrap();
+        } else if integer && col.integer {
+            // MPS readers take marked integer columns without bounds as binary.
+            writeln!(s, " PL bnd c{c}").unwrap();
         }
     }
     s.push_str("ENDATA\n");

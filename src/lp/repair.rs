@@ -197,7 +197,17 @@ pub fn repair(
         // keep program chooses the best integer part within every limit (see `keep`).
         let up = candidates(f, &st, t, lp, &origins_of, &destinations_of, Round::Up);
         let mut placed = Vec::new();
-        match keep::choose(&st, &ph, &up, deadline) {
+        let started = Instant::now();
+        let kept = keep::choose(&st, &ph, &up, deadline);
+        if std::env::var_os("SPREIDING_TRACE").is_some() {
+            eprintln!(
+                "  phase {t}: keep program over {} candidates, {:.2}s{}",
+                up.len(),
+                started.elapsed().as_secs_f64(),
+                if kept.is_some() { "" } else { ", no answer" }
+            );
+        }
+        match kept {
             Some(kept) => {
                 for (pl, k) in up.iter().zip(kept) {
                     place(&mut st, &mut ph, pl, k, &mut placed);

@@ -127,6 +127,14 @@ pub(super) fn choose(
     if !feasible {
         return None;
     }
+    if std::env::var_os("SPREIDING_TRACE").is_some() {
+        eprintln!(
+            "    keep program: {:?}, value {:.1}, gap {:.2e}",
+            solved.status(),
+            solved.objective_value(),
+            solved.mip_gap()
+        );
+    }
     let solution = solved.get_solution();
     Some(
         solution.columns()[..]
