@@ -34,6 +34,10 @@ struct Chain {
     start: Option<f64>,
     /// Index of the first increment column; the chain's increments follow it.
     first: usize,
+    /// A closing origin's departures at the close (the formulation's column).
+    at_close: Option<usize>,
+    /// The phase of those departures.
+    closes: Option<usize>,
 }
 
 /// The LP in increments and the way back to the formulation's columns and rows.
@@ -58,22 +62,23 @@ impl Increments {
         let n = f.columns.len();
         let mut place = vec![Place::Own(usize::MAX); n];
         let mut chains = Vec::with_capacity(f.origins.len() + f.destinations.len());
-        let mut chain_extra = Vec::with_capacity(chains.capacity());
         for o in &f.origins {
             chains.push(Chain {
                 states: o.remain.clone(),
                 start: Some(o.patients as f64),
                 first: 0,
+                at_close: o.leave_at_close,
+                closes: o.closes,
             });
-            chain_extra.push(o.leave_at_close);
         }
         for d in &f.destinations {
             chains.push(Chain {
                 states: d.joined.clone(),
                 start: None,
                 first: 0,
+                at_close: None,
+                closes: None,
             });
-            chain_extra.push(None);
         }
         for (g, chain) in chains.iter().enumerate() {
             for (position, &c) in chain.states.iter().enumerate() {
@@ -151,12 +156,12 @@ impl Increments {
         }
         // What the monotone rows of an origin said: never below zero (and the departures at
         // a closing phase come out of what is left).
-        for (chain, extra) in chains.iter().zip(chain_extra) {
+        for chain in &chains {
             let Some(start) = chain.start else { continue };
             let mut terms: Vec<(usize, f64)> = (0..chain.states.len())
                 .map(|k| (chain.first + k, 1.0))
                 .collect();
-            if let Some(x) = extra
+            if let Some(x) = chain.at_close
                 && let Place::Own(col) = place[x]
             {
                 terms.push((col, 1.0));
@@ -195,6 +200,33 @@ impl Increments {
         for (c, p) in self.place.iter().enumerate() {
             if let Place::Own(col) = *p {
                 out[c] = values[col];
+            }
+        }
+        out
+    }
+
+    /// The LP columns of phase `t`'s increments (and departures at a close in phase `t`)
+    /// with their values in `values`, the formulation's columns with phases up to `t` set.
+    pub fn phase_values(&self, t: usize, values: &[f64]) -> Vec<(usize, f64)> {
+        let mut out = Vec::with_capacity(self.chains.len());
+        for chain in &self.chains {
+            if let Some(&now) = chain.states.get(t - 1) {
+                let before = match (t, chain.start) {
+                    (1, Some(start)) => start,
+                    (1, None) => 0.0,
+                    _ => values[chain.states[t - 2]],
+                };
+                let step = match chain.start {
+                    Some(_) => before - values[now],
+                    None => values[now] - before,
+                };
+                out.push((chain.first + t - 1, step));
+            }
+            if let (Some(x), Some(k)) = (chain.at_close, chain.closes)
+                && k == t
+                && let Place::Own(col) = self.place[x]
+            {
+                out.push((col, values[x]));
             }
         }
         out
@@ -282,6 +314,41 @@ mod tests {
                         Sense::Le => assert!(lhs <= row.rhs + tol, "{row:?}: {lhs}"),
                         Sense::Eq => assert!((lhs - row.rhs).abs() <= tol, "{row:?}: {lhs}"),
                     }
+                }
+            }
+        }
+    }
+
+    /// Fixing every phase's increments from a solution in states and mapping back gives the
+    /// same states: `phase_values` is the inverse of `states`.
+    #[test]
+    fn phase_values_invert_states() {
+        for text in INSTANCES {
+            let instance = crate::validate::parse_instance(text).expect("valid instance");
+            let d = Distances::compute(&instance);
+            let f = Formulation::build(&instance, &d);
+            let inc = Increments::new(&f);
+            let (_, lp, _) = lp_in_increments(&f);
+            for values in [f.idle_solution(&instance), lp] {
+                let mut x = vec![f64::NAN; inc.columns.len()];
+                for t in 1..=instance.phases() {
+                    for (col, v) in inc.phase_values(t, &values) {
+                        x[col] = v;
+                    }
+                }
+                for (c, p) in inc.place.iter().enumerate() {
+                    if let Place::Own(col) = *p {
+                        x[col] = values[c];
+                    }
+                }
+                assert!(
+                    x.iter().all(|v| v.is_finite()),
+                    "{}: unset increments",
+                    instance.name
+                );
+                let back = inc.states(&x);
+                for (a, b) in back.iter().zip(&values) {
+                    assert!((a - b).abs() <= 1e-6, "{}: {a} vs {b}", instance.name);
                 }
             }
         }

@@ -5,6 +5,7 @@
 
 pub mod formulation;
 pub mod increments;
+mod lp_model;
 pub mod repair;
 pub mod solve;
 

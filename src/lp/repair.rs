@@ -143,12 +143,18 @@ fn limits(instance: &Instance, t: usize, initial: &[f64]) -> Phase {
 /// keep program gets the time left, and once it has run out the remaining phases are
 /// rounded down without one (like an LP cut short, that makes the plan depend on the clock,
 /// and its status is `time_limit` anyway).
+///
+/// After each phase but the last, `refresh(t, values)` may return a new LP solution that
+/// agrees with the plan up to phase `t` (`values` holds the plan's columns up to `t`); the
+/// following phases are then rounded from it.
 pub fn repair(
     instance: &Instance,
     f: &Formulation,
     lp: &[f64],
     deadline: Instant,
+    refresh: &mut Refresh<'_>,
 ) -> Option<Vec<f64>> {
+    let mut lp_now = lp.to_vec();
     let initial = instance.initial_loads();
     let mut st = State {
         instance,
@@ -195,7 +201,7 @@ pub fn repair(
         }
         // 2. The LP's moves and registrations of the phase, rounded up, paired per area; the
         // keep program chooses the best integer part within every limit (see `keep`).
-        let up = candidates(f, &st, t, lp, &origins_of, &destinations_of, Round::Up);
+        let up = candidates(f, &st, t, &lp_now, &origins_of, &destinations_of, Round::Up);
         let mut placed = Vec::new();
         let started = Instant::now();
         let kept = keep::choose(&st, &ph, &up, deadline);
@@ -215,7 +221,15 @@ pub fn repair(
             }
             None => {
                 // No answer: the LP's flows rounded down, in order, within the limits.
-                let down = candidates(f, &st, t, lp, &origins_of, &destinations_of, Round::Down);
+                let down = candidates(
+                    f,
+                    &st,
+                    t,
+                    &lp_now,
+                    &origins_of,
+                    &destinations_of,
+                    Round::Down,
+                );
                 for pl in &down {
                     place(&mut st, &mut ph, pl, pl.patients, &mut placed);
                 }
@@ -235,9 +249,18 @@ pub fn repair(
             return None;
         }
         record(instance, f, &st, &ph, &mut values);
+        if t < instance.phases()
+            && let Some(fresh) = refresh(t, &values)
+        {
+            lp_now = fresh;
+        }
     }
     Some(values)
 }
+
+/// `refresh(t, values)` of [`repair`]: a new LP solution that agrees with the plan's
+/// columns up to phase `t`, if there is one.
+pub type Refresh<'a> = dyn FnMut(usize, &[f64]) -> Option<Vec<f64>> + 'a;
 
 /// Which way the LP's flows are rounded into candidates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

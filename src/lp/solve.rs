@@ -3,12 +3,15 @@
 //! Branch-and-bound is the slow part of a MIP, and this model's LP relaxation is nearly
 //! integral, so the order is:
 //!
-//! 1. solve the LP relaxation (its optimum is the bound); if every count is integral, that
-//!    is the optimum;
-//! 2. else replay it in integers ([`super::repair`]) and prove the gap against the bound;
-//! 3. if the gap is above the tolerance, solve the weight-balanced LP
+//! 1. solve the LP relaxation in increments ([`super::increments`], [`LpModel`]); its
+//!    optimum is the bound, and if every count is integral it is the optimum;
+//! 2. on models up to [`BALANCED_MAX_COLUMNS`], solve the weight-balanced LP
 //!    ([`Formulation::weight_balanced`]: full practices only swap patients of equal or
-//!    lower care weight, which integers can follow) and replay that too; keep the better;
+//!    lower care weight, which integers can follow);
+//! 3. replay one of them in integers ([`super::repair`]): the balanced LP when its value is
+//!    within [`BALANCED_MAX_PRICE`] of the bound, else the plain one. After each phase the
+//!    LP is solved again from its basis with that phase fixed to the plan, so the next
+//!    phase is rounded from an LP that agrees with the plan so far;
 //! 4. only if the gap is still above the tolerance and the model is small
 //!    ([`MIP_MAX_INTEGER_COLUMNS`]), run the full MIP from the best plan so far.
 //!
@@ -18,6 +21,7 @@
 //! tolerance. If even the LP does not finish, the plan that moves nobody (always feasible)
 //! is returned.
 //! HiGHS runs single-threaded with a fixed seed, so the same model gives the same solution.
+//! `SPREIDING_TRACE=1` prints each step's time and value on stderr.
 
 use std::time::{Duration, Instant};
 
@@ -26,7 +30,7 @@ use good_lp::{Expression, ProblemVariables, SolverModel, Variable, variable};
 use highs::{HighsModelStatus, HighsSolutionStatus, Model};
 
 use super::formulation::{Column, Formulation, Row, Sense};
-use super::increments::Increments;
+use super::lp_model::{LpModel, LpRun};
 use crate::model::Instance;
 
 /// How to solve.
@@ -41,7 +45,7 @@ pub struct SolveOptions {
 impl Default for SolveOptions {
     fn default() -> Self {
         SolveOptions {
-            time_limit: Duration::from_secs(60),
+            time_limit: Duration::from_secs(300),
             gap: 1e-4,
         }
     }
@@ -209,12 +213,9 @@ pub(super) fn configure(model: &mut Model, seconds: f64, ipm: bool) -> Result<()
 /// What one HiGHS run gave.
 struct Run {
     values: Option<Vec<f64>>,
-    row_duals: Option<Vec<f64>>,
     /// Proved lower bound (objective for an optimal LP, MIP dual bound otherwise).
     bound: Option<f64>,
     optimal: bool,
-    /// Stopped by the clock: its solution depends on the machine's speed.
-    timed_out: bool,
 }
 
 /// Whether HiGHS holds a feasible primal solution. Read as an integer: the bindings'
@@ -253,51 +254,37 @@ fn run(model: Model, is_mip: bool, start: Option<&[f64]>) -> Result<Run, SolveEr
     };
     Ok(Run {
         values: feasible.then(|| solution.columns().to_vec()),
-        row_duals: (optimal && !is_mip).then(|| solution.dual_rows().to_vec()),
         bound,
         optimal,
-        timed_out: status == HighsModelStatus::ReachedTimeLimit,
     })
 }
 
-/// The branch-and-bound nodes of the RINS sub-MIP: bounded by work, not the clock, so that
-/// its result is the same on every machine.
-const RINS_NODES: i32 = 200;
+/// The LP relaxation of `f`, solved in increments (see [`super::increments`]) and mapped
+/// back: values and duals of `f`'s columns and rows, bound with `f`'s offset included. The
+/// model stays in the returned `LpModel` for re-solves.
+fn solve_lp(f: &Formulation, seconds: f64) -> Result<(LpModel, LpRun), SolveError> {
+    let mut model = LpModel::new(f);
+    let run = model.solve(seconds, f.columns.len() > IPM_FROM_COLUMNS)?;
+    Ok((model, run))
+}
 
-/// RINS is skipped when more integer columns than this are free: HiGHS's root alone
-/// then takes minutes (a 500-area region).
-const RINS_MAX_FREE: usize = 2_000;
-
-/// `f` with every integer column on which the LP and the incumbent agree fixed to that value
-/// (Danna, Rothberg and Le Pape's RINS): a small integer program around the LP optimum in
-/// which the incumbent is feasible.
-fn neighbourhood(f: &Formulation, lp: &[f64], incumbent: &[f64]) -> Formulation {
-    let mut sub = f.clone();
-    for ((c, &x), &v) in sub.columns.iter_mut().zip(lp).zip(incumbent) {
-        if c.integer && (x - v).abs() <= INTEGRALITY_TOL {
-            c.lower = v;
-            c.upper = v;
+/// `refresh` for [`super::repair::repair`]: fixes the phase just rounded in `model` and
+/// solves it again, while time is left and the re-solves stay optimal.
+fn refresher<'a>(
+    model: &'a mut LpModel,
+    left: &'a dyn Fn() -> f64,
+) -> impl FnMut(usize, &[f64]) -> Option<Vec<f64>> + 'a {
+    let mut failed = false;
+    move |t, values| {
+        if failed || left() <= 0.0 {
+            return None;
         }
+        model.fix_phase(t, values);
+        let run = model.solve(left(), false).ok();
+        let fresh = run.and_then(|r| r.values.filter(|_| r.optimal));
+        failed = fresh.is_none();
+        fresh
     }
-    sub
-}
-
-/// The LP relaxation of `f`, solved in increments (see [`Increments`]) and mapped back:
-/// values and duals of `f`'s columns and rows, bound with `f`'s offset included.
-fn solve_lp(f: &Formulation, seconds: f64) -> Result<Run, SolveError> {
-    let inc = Increments::new(f);
-    let run = run(
-        highs_model(&inc.columns, &inc.rows, false, seconds, 0.0)?,
-        false,
-        None,
-    )?;
-    Ok(Run {
-        values: run.values.map(|v| inc.states(&v)),
-        row_duals: run.row_duals.map(|y| inc.duals(&y)),
-        bound: run.bound.map(|b| b + inc.offset),
-        optimal: run.optimal,
-        timed_out: run.timed_out,
-    })
 }
 
 fn is_integral(f: &Formulation, values: &[f64]) -> bool {
@@ -367,7 +354,7 @@ pub fn solve(
             );
         }
     };
-    let lp = solve_lp(f, left())?;
+    let (mut plain, lp) = solve_lp(f, left())?;
     step("LP", lp.bound.unwrap_or(f64::NAN));
     if let Some(bound) = lp.bound {
         best.bound = bound;
@@ -393,62 +380,33 @@ pub fn solve(
     // instead of the plain LP when its own value is within `BALANCED_MAX_PRICE` of the
     // bound. The plain LP gives the bound and the duals either way.
     let mut rounded = false;
-    let mut reference = &lp_values;
-    let lp2_values;
     let balanced = (f.columns.len() <= BALANCED_MAX_COLUMNS)
         .then(|| f.weight_balanced(instance))
         .filter(|b| b.rows.len() > f.rows.len());
     if let Some(balanced) = balanced
         && left() > 0.0
     {
-        let lp2 = solve_lp(&balanced, left())?;
+        let (mut model2, lp2) = solve_lp(&balanced, left())?;
         step("balanced LP", lp2.bound.unwrap_or(f64::NAN));
         if let (Some(values), Some(value)) = (lp2.values.filter(|_| lp2.optimal), lp2.bound)
             && relative_gap(value, best.bound) <= BALANCED_MAX_PRICE
         {
-            best.improve(f, super::repair::repair(instance, f, &values, deadline));
+            let mut refresh = refresher(&mut model2, &left);
+            best.improve(
+                f,
+                super::repair::repair(instance, f, &values, deadline, &mut refresh),
+            );
             step("rounded balanced LP", best.value);
             rounded = true;
-            lp2_values = values;
-            reference = &lp2_values;
         }
     }
     if !rounded {
-        best.improve(f, super::repair::repair(instance, f, &lp_values, deadline));
-        step("rounded LP", best.value);
-    }
-    // RINS: the integer program over what the LP and the rounded plan disagree on, when
-    // that is small enough for HiGHS to search in reasonable time.
-    let rins = (relative_gap(best.value, best.bound) > options.gap && left() > 0.0)
-        .then(|| neighbourhood(f, reference, &best.values))
-        .filter(|sub| {
-            let free = sub
-                .columns
-                .iter()
-                .filter(|c| c.integer && c.lower < c.upper)
-                .count();
-            step("RINS free integer columns", free as f64);
-            free <= RINS_MAX_FREE
-        });
-    if let Some(sub) = rins {
-        let mut m = model(&sub, true, left(), options.gap)?;
-        m.try_set_option("mip_max_nodes", RINS_NODES)
-            .map_err(|e| SolveError::Rejected(format!("option: {e:?}")))?;
-        let r = run(m, true, Some(&best.values))?;
-        step(
-            "RINS",
-            r.values.as_ref().map_or(f64::NAN, |v| objective(f, v)),
+        let mut refresh = refresher(&mut plain, &left);
+        best.improve(
+            f,
+            super::repair::repair(instance, f, &lp_values, deadline, &mut refresh),
         );
-        if let (Some(v), false) = (r.values, r.timed_out)
-            && is_integral(f, &v)
-        {
-            let values = snapped(f, &v);
-            let value = objective(f, &values);
-            if value < best.value {
-                best.value = value;
-                best.values = values;
-            }
-        }
+        step("rounded LP", best.value);
     }
     let integer_columns = f.columns.iter().filter(|c| c.integer).count();
     if relative_gap(best.value, best.bound) <= options.gap
@@ -495,7 +453,7 @@ pub(super) fn lp_in_states(f: &Formulation) -> (f64, Vec<f64>) {
 /// The LP optimum of `f` solved in increments: value, values and row duals of `f`.
 #[cfg(test)]
 pub(super) fn lp_in_increments(f: &Formulation) -> (f64, Vec<f64>, Vec<f64>) {
-    let run = solve_lp(f, 60.0).expect("run");
+    let (_, run) = solve_lp(f, 60.0).expect("run");
     assert!(run.optimal);
     (
         run.bound.expect("bound"),

@@ -22,7 +22,8 @@ pub struct ServeConfig {
     pub solvers: usize,
     /// Synchronous solve requests that may wait for a solver; one more gets 503.
     pub queue: usize,
-    /// Time limit and gap when a request names none (the CLI's defaults: 3 s, 1e-4).
+    /// Time limit and gap when a request names none (the CLI's defaults, the time limit
+    /// capped by `max_time_limit`).
     pub default_solve: SolveOptions,
     /// The largest `time_limit` a request may ask for.
     pub max_time_limit: Duration,

@@ -1,0 +1,107 @@
+//! An LP relaxation kept alive in HiGHS, so that it can be solved again with the first
+//! phases fixed to the rounded plan.
+//!
+//! The rounding replays the plan phase by phase. Following the LP's flows of later phases
+//! after earlier phases were rounded differently makes the rounding myopic: on a synthetic
+//! region the rounded plan fell 570 registrations behind the LP in one phase because the
+//! LP's flows assumed room that the integer plan had used otherwise. So after each phase
+//! the LP is solved again with that phase's increments fixed to the plan's integers; HiGHS
+//! starts from the previous basis (dual simplex), so a re-solve costs a fraction of the
+//! first solve.
+
+use std::ops::Bound;
+
+use highs::{Col, HighsModelStatus, Model, RowProblem, Sense as HSense};
+
+use super::formulation::{Formulation, Sense};
+use super::increments::Increments;
+use super::solve::{SolveError, configure, has_feasible_solution};
+
+/// What a solve of the LP gave, in the formulation's columns and rows.
+#[derive(Debug, Clone)]
+pub(super) struct LpRun {
+    /// Column values of the formulation, if HiGHS holds a feasible solution.
+    pub values: Option<Vec<f64>>,
+    /// Row duals of the formulation, if optimal.
+    pub row_duals: Option<Vec<f64>>,
+    /// The optimum (offset included), if optimal.
+    pub bound: Option<f64>,
+    /// Solved to optimality.
+    pub optimal: bool,
+}
+
+/// The LP in HiGHS with its columns' handles.
+pub(super) struct LpModel {
+    increments: Increments,
+    cols: Vec<Col>,
+    model: Option<Model>,
+}
+
+impl LpModel {
+    /// Builds the LP of `f` in increments (see [`Increments`]).
+    pub fn new(f: &Formulation) -> LpModel {
+        let increments = Increments::new(f);
+        let mut pb = RowProblem::default();
+        let cols: Vec<Col> = increments
+            .columns
+            .iter()
+            .map(|c| {
+                let upper = if c.upper.is_finite() {
+                    Bound::Included(c.upper)
+                } else {
+                    Bound::Unbounded
+                };
+                pb.add_column(c.cost, (Bound::Included(c.lower), upper))
+            })
+            .collect();
+        for row in &increments.rows {
+            let terms = row.terms.iter().map(|&(c, k)| (cols[c], k));
+            match row.sense {
+                Sense::Le => pb.add_row(..=row.rhs, terms),
+                Sense::Eq => pb.add_row(row.rhs..=row.rhs, terms),
+            };
+        }
+        LpModel {
+            cols,
+            model: Some(pb.optimise(HSense::Minimise)),
+            increments,
+        }
+    }
+
+    /// Solves (again, from the last basis if there is one) within `seconds`; `ipm` picks the
+    /// interior-point method with crossover instead of simplex.
+    pub fn solve(&mut self, seconds: f64, ipm: bool) -> Result<LpRun, SolveError> {
+        let mut model = self
+            .model
+            .take()
+            .ok_or_else(|| SolveError::Rejected("LP model lost after an error".into()))?;
+        configure(&mut model, seconds, ipm)?;
+        let solved = model
+            .try_solve()
+            .map_err(|e| SolveError::Rejected(format!("{e:?}")))?;
+        let optimal = solved.status() == HighsModelStatus::Optimal;
+        let feasible = has_feasible_solution(&solved);
+        let run = {
+            let solution = solved.get_solution();
+            LpRun {
+                values: feasible.then(|| self.increments.states(solution.columns())),
+                row_duals: optimal.then(|| self.increments.duals(solution.dual_rows())),
+                bound: optimal.then(|| solved.objective_value() + self.increments.offset),
+                optimal,
+            }
+        };
+        self.model = Some(Model::from(solved));
+        Ok(run)
+    }
+
+    /// Fixes phase `t`'s increments to those of `values` (the formulation's columns, with
+    /// phases up to `t` set).
+    pub fn fix_phase(&mut self, t: usize, values: &[f64]) {
+        let Some(model) = self.model.as_mut() else {
+            return;
+        };
+        for (col, value) in self.increments.phase_values(t, values) {
+            model.change_column_bounds(self.cols[col], value..=value);
+        }
+    }
+}
