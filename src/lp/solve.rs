@@ -29,7 +29,7 @@ use good_lp::solvers::highs::highs;
 use good_lp::{Expression, ProblemVariables, SolverModel, Variable, variable};
 use highs::{HighsModelStatus, HighsSolutionStatus, Model};
 
-use super::formulation::{Column, Formulation, Row, Sense};
+use super::formulation::{Formulation, Sense};
 use super::lp_model::{LpModel, LpRun};
 use crate::model::Instance;
 
@@ -138,18 +138,9 @@ const BALANCED_MAX_COLUMNS: usize = 20_000;
 const INTEGRALITY_TOL: f64 = 1e-6;
 
 fn model(f: &Formulation, integer: bool, seconds: f64, gap: f64) -> Result<Model, SolveError> {
-    highs_model(&f.columns, &f.rows, integer, seconds, gap)
-}
-
-fn highs_model(
-    f_columns: &[Column],
-    f_rows: &[Row],
-    integer: bool,
-    seconds: f64,
-    gap: f64,
-) -> Result<Model, SolveError> {
     let mut vars = ProblemVariables::new();
-    let columns: Vec<Variable> = f_columns
+    let columns: Vec<Variable> = f
+        .columns
         .iter()
         .map(|c| {
             let mut def = variable().min(c.lower);
@@ -163,13 +154,13 @@ fn highs_model(
         })
         .collect();
     let mut objective = Expression::with_capacity(columns.len());
-    for (v, c) in columns.iter().zip(f_columns) {
+    for (v, c) in columns.iter().zip(&f.columns) {
         if c.cost != 0.0 {
             objective.add_mul(c.cost, *v);
         }
     }
     let mut problem = vars.minimise(objective).using(highs);
-    for row in f_rows {
+    for row in &f.rows {
         let mut e = Expression::with_capacity(row.terms.len());
         for &(c, k) in &row.terms {
             e.add_mul(k, columns[c]);
@@ -186,7 +177,7 @@ fn highs_model(
     configure(
         &mut model,
         seconds,
-        !integer && f_columns.len() > IPM_FROM_COLUMNS,
+        !integer && f.columns.len() > IPM_FROM_COLUMNS,
     )?;
     model
         .try_set_option("mip_rel_gap", gap)
