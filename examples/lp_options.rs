@@ -83,6 +83,19 @@ fn main() {
     }
     let sol = s.get_solution();
     let v = sol.columns();
+    if let Some(path) = std::env::var_os("DUMP") {
+        // LP states per pair: [area, practice, "o"|"d", [value per phase]].
+        let mut out = Vec::new();
+        for o in &f.origins {
+            let vals: Vec<f64> = o.remain.iter().map(|&c| v[c]).collect();
+            out.push(format!("[{}, {}, \"o\", {:?}]", o.area, o.practice, vals));
+        }
+        for d in &f.destinations {
+            let vals: Vec<f64> = d.joined.iter().map(|&c| v[c]).collect();
+            out.push(format!("[{}, {}, \"d\", {:?}]", d.area, d.practice, vals));
+        }
+        std::fs::write(path, format!("[{}]", out.join(",\n"))).unwrap();
+    }
     let sum =
         |ix: &mut dyn Iterator<Item = usize>| ix.map(|c| f.columns[c].cost * v[c]).sum::<f64>();
     let wait = sum(&mut f.waiting.iter().flatten().copied());

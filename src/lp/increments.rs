@@ -205,6 +205,27 @@ impl Increments {
         out
     }
 
+    /// The LP's column values of the formulation's `values` (the inverse of [`Self::states`]).
+    pub fn increments(&self, values: &[f64]) -> Vec<f64> {
+        let mut out = vec![0.0; self.columns.len()];
+        for (c, p) in self.place.iter().enumerate() {
+            if let Place::Own(col) = *p {
+                out[col] = values[c];
+            }
+        }
+        for chain in &self.chains {
+            let mut before = chain.start.unwrap_or(0.0);
+            for (k, &c) in chain.states.iter().enumerate() {
+                out[chain.first + k] = match chain.start {
+                    Some(_) => before - values[c],
+                    None => values[c] - before,
+                };
+                before = values[c];
+            }
+        }
+        out
+    }
+
     /// The LP columns of phase `t`'s increments (and departures at a close in phase `t`)
     /// with their values in `values`, the formulation's columns with phases up to `t` set.
     pub fn phase_values(&self, t: usize, values: &[f64]) -> Vec<(usize, f64)> {
@@ -320,7 +341,8 @@ mod tests {
     }
 
     /// Fixing every phase's increments from a solution in states and mapping back gives the
-    /// same states: `phase_values` is the inverse of `states`.
+    /// same states: `phase_values` is the inverse of `states`, and `increments` gives the
+    /// same increments at once.
     #[test]
     fn phase_values_invert_states() {
         for text in INSTANCES {
@@ -348,6 +370,9 @@ mod tests {
                 );
                 let back = inc.states(&x);
                 for (a, b) in back.iter().zip(&values) {
+                    assert!((a - b).abs() <= 1e-6, "{}: {a} vs {b}", instance.name);
+                }
+                for (a, b) in inc.increments(&values).iter().zip(&x) {
                     assert!((a - b).abs() <= 1e-6, "{}: {a} vs {b}", instance.name);
                 }
             }

@@ -6,6 +6,7 @@
 pub mod formulation;
 pub mod increments;
 mod lp_model;
+mod neighbourhood;
 pub mod repair;
 pub mod solve;
 
