@@ -13,7 +13,7 @@ use std::ops::Bound;
 
 use highs::{Col, HighsModelStatus, Model, RowProblem, Sense as HSense};
 
-use super::formulation::{Formulation, Sense};
+use super::formulation::{Column, Formulation, Row, Sense};
 use super::increments::Increments;
 use super::solve::{SolveError, configure, has_feasible_solution};
 
@@ -41,26 +41,7 @@ impl LpModel {
     /// Builds the LP of `f` in increments (see [`Increments`]).
     pub fn new(f: &Formulation) -> LpModel {
         let increments = Increments::new(f);
-        let mut pb = RowProblem::default();
-        let cols: Vec<Col> = increments
-            .columns
-            .iter()
-            .map(|c| {
-                let upper = if c.upper.is_finite() {
-                    Bound::Included(c.upper)
-                } else {
-                    Bound::Unbounded
-                };
-                pb.add_column(c.cost, (Bound::Included(c.lower), upper))
-            })
-            .collect();
-        for row in &increments.rows {
-            let terms = row.terms.iter().map(|&(c, k)| (cols[c], k));
-            match row.sense {
-                Sense::Le => pb.add_row(..=row.rhs, terms),
-                Sense::Eq => pb.add_row(row.rhs..=row.rhs, terms),
-            };
-        }
+        let (pb, cols) = highs_problem(&increments.columns, &increments.rows, false);
         LpModel {
             cols,
             model: Some(pb.optimise(HSense::Minimise)),
@@ -104,4 +85,38 @@ impl LpModel {
             model.change_column_bounds(self.cols[col], value..=value);
         }
     }
+}
+
+/// `columns` and `rows` as a HiGHS problem, with the handle of each column; `integer` keeps
+/// the columns' integrality (else the LP relaxation).
+pub(super) fn highs_problem(
+    columns: &[Column],
+    rows: &[Row],
+    integer: bool,
+) -> (RowProblem, Vec<Col>) {
+    let mut pb = RowProblem::default();
+    let cols: Vec<Col> = columns
+        .iter()
+        .map(|c| {
+            let upper = if c.upper.is_finite() {
+                Bound::Included(c.upper)
+            } else {
+                Bound::Unbounded
+            };
+            let bounds = (Bound::Included(c.lower), upper);
+            if integer && c.integer {
+                pb.add_integer_column(c.cost, bounds)
+            } else {
+                pb.add_column(c.cost, bounds)
+            }
+        })
+        .collect();
+    for row in rows {
+        let terms = row.terms.iter().map(|&(c, k)| (cols[c], k));
+        match row.sense {
+            Sense::Le => pb.add_row(..=row.rhs, terms),
+            Sense::Eq => pb.add_row(row.rhs..=row.rhs, terms),
+        };
+    }
+    (pb, cols)
 }

@@ -21,13 +21,13 @@
 //! gives the same plan on any machine. The time limit is only a guard: a window cut off by
 //! it is discarded, no further window is tried, and the plan then depends on the machine.
 
-use std::ops::Bound;
 use std::time::Instant;
 
-use highs::{Col, HighsModelStatus, RowProblem, Sense as HSense};
+use highs::{HighsModelStatus, Sense as HSense};
 
 use super::formulation::{Formulation, Row, RowKind, Sense};
 use super::increments::Increments;
+use super::lp_model::highs_problem;
 use super::solve::{SolveError, configure, has_feasible_solution};
 use crate::geo::straight_m;
 use crate::model::Instance;
@@ -485,31 +485,7 @@ enum Solution {
 /// seed and a node limit.
 fn solve_program(program: &Program, seconds: f64) -> Result<Solution, SolveError> {
     let inc = &program.increments;
-    let mut pb = RowProblem::default();
-    let cols: Vec<Col> = inc
-        .columns
-        .iter()
-        .map(|col| {
-            let upper = if col.upper.is_finite() {
-                Bound::Included(col.upper)
-            } else {
-                Bound::Unbounded
-            };
-            let bounds = (Bound::Included(col.lower), upper);
-            if col.integer {
-                pb.add_integer_column(col.cost, bounds)
-            } else {
-                pb.add_column(col.cost, bounds)
-            }
-        })
-        .collect();
-    for row in &inc.rows {
-        let terms = row.terms.iter().map(|&(c, k)| (cols[c], k));
-        match row.sense {
-            Sense::Le => pb.add_row(..=row.rhs, terms),
-            Sense::Eq => pb.add_row(row.rhs..=row.rhs, terms),
-        };
-    }
+    let (pb, _) = highs_problem(&inc.columns, &inc.rows, true);
     let mut model = pb.optimise(HSense::Minimise);
     configure(&mut model, seconds, false)?;
     model
@@ -547,7 +523,7 @@ mod tests {
 
     use super::*;
     use crate::geo::Distances;
-    use crate::lp::solve::mip_optimum;
+    use crate::lp::solve::{mip_optimum, objective};
 
     const SMALL: [&str; 6] = [
         include_str!("../../instances/small/closure.json"),
@@ -557,15 +533,6 @@ mod tests {
         include_str!("../../instances/small/transfer_limits.json"),
         include_str!("../../instances/small/white_spot.json"),
     ];
-
-    fn objective(f: &Formulation, values: &[f64]) -> f64 {
-        f.objective_offset
-            + f.columns
-                .iter()
-                .zip(values)
-                .map(|(c, v)| c.cost * v)
-                .sum::<f64>()
-    }
 
     /// Every bound and row of `f` holds for `values`, and integer columns are integers.
     fn assert_feasible(f: &Formulation, values: &[f64]) {

@@ -303,7 +303,8 @@ fn snapped(f: &Formulation, values: &[f64]) -> Vec<f64> {
         .collect()
 }
 
-fn objective(f: &Formulation, values: &[f64]) -> f64 {
+/// The objective of `values` (offset included).
+pub(super) fn objective(f: &Formulation, values: &[f64]) -> f64 {
     f.objective_offset
         + f.columns
             .iter()
