@@ -70,6 +70,13 @@ pub struct Row {
     pub rhs: f64,
 }
 
+impl Row {
+    /// `Σ coef·col` at `values`.
+    pub fn activity(&self, values: &[f64]) -> f64 {
+        self.terms.iter().map(|&(c, k)| k * values[c]).sum()
+    }
+}
+
 /// What a row stands for, so duals can be read back (sensitivity runs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RowKind {
@@ -171,6 +178,29 @@ pub struct Formulation {
     pub waiting: Vec<Vec<usize>>,
     /// `e[p,t]` where a load row exists, index `[p][t−1]`.
     pub excess: Vec<Vec<Option<usize>>>,
+}
+
+impl Formulation {
+    /// The columns of phases 1..=`t`: states, waiting, excess and departures at a close.
+    pub fn columns_up_to(&self, t: usize) -> Vec<usize> {
+        let mut out = Vec::new();
+        for o in &self.origins {
+            out.extend(o.remain.iter().take(t));
+            if o.closes.is_some_and(|k| k <= t) {
+                out.extend(o.leave_at_close);
+            }
+        }
+        for d in &self.destinations {
+            out.extend(d.joined.iter().take(t));
+        }
+        for cols in &self.waiting {
+            out.extend(cols.iter().take(t));
+        }
+        for cols in &self.excess {
+            out.extend(cols.iter().take(t).flatten());
+        }
+        out
+    }
 }
 
 /// `E(a)` for every area: practices within `max_walk_m`, accepting and not closing, ascending.

@@ -7,6 +7,7 @@ pub mod formulation;
 pub mod increments;
 mod lp_model;
 mod neighbourhood;
+mod phase_mip;
 pub mod repair;
 pub mod solve;
 

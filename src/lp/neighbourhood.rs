@@ -127,7 +127,7 @@ impl<'a> Search<'a> {
                 rows_of[c].push(r);
             }
         }
-        let activity = f.rows.iter().map(|row| row_activity(row, values)).collect();
+        let activity = f.rows.iter().map(|row| row.activity(values)).collect();
         let n_practices = instance.practices.len();
         let mut columns_at: Vec<Vec<usize>> = vec![Vec::new(); n_practices];
         let mut areas_at: Vec<Vec<usize>> = vec![Vec::new(); n_practices];
@@ -429,7 +429,7 @@ impl<'a> Search<'a> {
         self.stamp += 1;
         for &r in rows {
             let before = self.activity[r];
-            let after = row_activity(&f.rows[r], values);
+            let after = f.rows[r].activity(values);
             self.activity[r] = after;
             // The city-wide moves row changes with every window; it only matters to others
             // while it is nearly used up.
@@ -513,10 +513,6 @@ fn solve_program(program: &Program, seconds: f64) -> Result<Solution, SolveError
     })
 }
 
-fn row_activity(row: &Row, values: &[f64]) -> f64 {
-    row.terms.iter().map(|&(c, k)| k * values[c]).sum()
-}
-
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
@@ -541,7 +537,7 @@ mod tests {
             assert!(!c.integer || v.fract() == 0.0, "{c:?}: {v} not integral");
         }
         for row in &f.rows {
-            let lhs = row_activity(row, values);
+            let lhs = row.activity(values);
             match row.sense {
                 Sense::Le => assert!(lhs <= row.rhs + 1e-6, "{row:?}: {lhs}"),
                 Sense::Eq => assert!((lhs - row.rhs).abs() <= 1e-6, "{row:?}: {lhs}"),

@@ -31,6 +31,11 @@ use crate::model::Instance;
 
 const EPS: f64 = 1e-9;
 
+/// An integral column value as a count.
+fn count(v: f64) -> u64 {
+    v.round().max(0.0) as u64
+}
+
 fn floor(v: f64) -> u64 {
     (v + 1e-6).floor().max(0.0) as u64
 }
@@ -66,6 +71,30 @@ pub(super) struct State<'a> {
 }
 
 impl State<'_> {
+    /// Takes the state after phase `t` from `values` (phase `t`'s columns integral), and
+    /// sets phase `t`'s excess columns to exactly what the loads give.
+    fn sync(&mut self, t: usize, values: &mut [f64]) {
+        let (instance, f) = (self.instance, self.f);
+        self.load.iter_mut().for_each(|l| *l = 0.0);
+        for (i, o) in f.origins.iter().enumerate() {
+            self.remain[i] = o.remain.get(t - 1).map_or(0, |&c| count(values[c]));
+            self.load[o.practice] += instance.areas[o.area].care_weight * self.remain[i] as f64;
+        }
+        for (j, d) in f.destinations.iter().enumerate() {
+            self.joined[j] = count(values[d.joined[t - 1]]);
+            self.load[d.practice] += instance.areas[d.area].care_weight * self.joined[j] as f64;
+        }
+        for (a, cols) in f.waiting.iter().enumerate() {
+            self.waiting[a] = count(values[cols[t - 1]]);
+        }
+        for (p, cols) in f.excess.iter().enumerate() {
+            if let Some(c) = cols[t - 1] {
+                let col = &f.columns[c];
+                values[c] = (self.load[p] - instance.ceiling(p, t)).clamp(col.lower, col.upper);
+            }
+        }
+    }
+
     /// Moves `k` patients of origin pair `i` to destination pair `j` (or back, if `!forward`).
     fn apply_move(&mut self, ph: &mut Phase, i: usize, j: usize, k: u64, forward: bool) {
         let (o, d) = (&self.f.origins[i], &self.f.destinations[j]);
@@ -144,9 +173,10 @@ fn limits(instance: &Instance, t: usize, initial: &[f64]) -> Phase {
 /// rounded down without one (like an LP cut short, that makes the plan depend on the clock,
 /// and its status is `time_limit` anyway).
 ///
-/// After each phase but the last, `refresh(t, values)` may return a new LP solution that
-/// agrees with the plan up to phase `t` (`values` holds the plan's columns up to `t`); the
-/// following phases are then rounded from it.
+/// After each phase, `refresh(t, values)` may return a new LP solution that agrees with the
+/// plan up to phase `t` (`values` holds the plan's columns up to `t`); the following phases
+/// are then rounded from it. It may also replace phase `t` in `values` by a better integral
+/// phase (see [`super::phase_mip`]); the replay then continues from that phase.
 pub fn repair(
     instance: &Instance,
     f: &Formulation,
@@ -249,18 +279,22 @@ pub fn repair(
             return None;
         }
         record(instance, f, &st, &ph, &mut values);
-        if t < instance.phases()
-            && let Some(fresh) = refresh(t, &values)
-        {
+        let recorded = values.clone();
+        if let Some(fresh) = refresh(t, &mut values) {
             lp_now = fresh;
+        }
+        // `refresh` may have re-optimised the phase (see `super::phase_mip`).
+        if values != recorded {
+            st.sync(t, &mut values);
         }
     }
     Some(values)
 }
 
 /// `refresh(t, values)` of [`repair`]: a new LP solution that agrees with the plan's
-/// columns up to phase `t`, if there is one.
-pub type Refresh<'a> = dyn FnMut(usize, &[f64]) -> Option<Vec<f64>> + 'a;
+/// columns up to phase `t`, if there is one. It may change phase `t`'s columns of `values`
+/// to another integral phase that keeps every row (the plan is then continued from that).
+pub type Refresh<'a> = dyn FnMut(usize, &mut [f64]) -> Option<Vec<f64>> + 'a;
 
 /// Which way the LP's flows are rounded into candidates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
