@@ -83,13 +83,15 @@ fn out_of_district_patients_move_home_when_room_allows() {
 fn every_example_instance_solves_and_verifies() {
     let dir = format!("{}/instances", env!("CARGO_MANIFEST_DIR"));
     let mut files = vec![format!("{dir}/enschede.json")];
-    for entry in std::fs::read_dir(format!("{dir}/small")).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "json") {
-            files.push(path.display().to_string());
+    for sub in ["small", "synthetic"] {
+        for entry in std::fs::read_dir(format!("{dir}/{sub}")).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "json") {
+                files.push(path.display().to_string());
+            }
         }
     }
-    assert!(files.len() >= 7);
+    assert!(files.len() >= 8);
     for file in files {
         let text = std::fs::read_to_string(&file).unwrap();
         let inst = validate::parse_instance(&text).unwrap();

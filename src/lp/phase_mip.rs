@@ -126,7 +126,10 @@ impl PhaseMip {
 mod tests {
     use super::*;
     use crate::geo::Distances;
-    use crate::lp::solve::{keeps_every_row, lp_in_increments, mip_solution, objective};
+    use crate::lp::solve::{
+        keeps_every_row, lp_in_increments, mip_solution, objective, refresher, solve_lp,
+    };
+    use std::time::{Duration, Instant};
 
     const SMALL: [&str; 6] = [
         include_str!("../../instances/small/closure.json"),
@@ -198,5 +201,62 @@ mod tests {
             assert!(keeps_every_row(&f, &values), "{}", instance.name);
             assert!(previous >= optimum - 1e-6 * optimum.abs().max(1.0));
         }
+    }
+
+    /// The LP rounded with a phase program after every phase where the rounding lost
+    /// anything (threshold 0) and without any (threshold infinite).
+    fn rounded_with_and_without(
+        instance: &crate::model::Instance,
+        f: &Formulation,
+    ) -> [Vec<f64>; 2] {
+        let mip = PhaseMip::new(f, instance.phases());
+        let left = || 60.0;
+        [0.0, f64::INFINITY].map(|rise| {
+            let (mut model, lp) = solve_lp(f, 60.0).expect("LP");
+            let (values, value) = (lp.values.expect("values"), lp.bound.expect("bound"));
+            let mut refresh = refresher(f, (&mut model, value), (&mip, rise), &left);
+            let deadline = Instant::now() + Duration::from_secs(60);
+            crate::lp::repair::repair(instance, f, &values, deadline, &mut refresh)
+                .expect("a rounded plan")
+        })
+    }
+
+    /// On the small instances the rounding is already optimal, with or without phase
+    /// programs; both plans keep every row.
+    #[test]
+    fn on_the_small_instances_the_rounding_stays_optimal() {
+        for text in SMALL {
+            let instance = crate::validate::parse_instance(text).expect("valid instance");
+            let f = Formulation::build(&instance, &Distances::compute(&instance));
+            let optimum = objective(&f, &mip_solution(&f));
+            for plan in rounded_with_and_without(&instance, &f) {
+                assert!(keeps_every_row(&f, &plan), "{}", instance.name);
+                assert!(close(objective(&f, &plan), optimum), "{}", instance.name);
+            }
+        }
+    }
+
+    /// On an instance where the rounding loses in every phase (see instances/README.md),
+    /// the phase programs replace rounded phases: the replay continues from them, the plan
+    /// keeps every row, lies above the LP bound, and costs less than without them.
+    #[test]
+    fn where_the_rounding_loses_phase_programs_replace_phases() {
+        let text = include_str!("../../instances/synthetic/rounding-loses-20x10x3.json");
+        let instance = crate::validate::parse_instance(text).expect("valid instance");
+        let f = Formulation::build(&instance, &Distances::compute(&instance));
+        let (bound, _, _) = lp_in_increments(&f);
+        let [with, without] = rounded_with_and_without(&instance, &f);
+        for plan in [&with, &without] {
+            assert!(keeps_every_row(&f, plan));
+            assert!(objective(&f, plan) >= bound - 1e-6 * bound.abs());
+        }
+        let differs = f.columns_up_to(1).iter().any(|&c| with[c] != without[c]);
+        assert!(differs, "the phase program did not change phase 1");
+        assert!(
+            objective(&f, &with) < objective(&f, &without) - 1.0,
+            "with phase programs {}, without {}",
+            objective(&f, &with),
+            objective(&f, &without)
+        );
     }
 }
