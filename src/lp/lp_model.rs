@@ -75,6 +75,17 @@ impl LpModel {
         Ok(run)
     }
 
+    /// Gives every column its own bounds back (undoes [`LpModel::fix_phase`]), so that the
+    /// LP can be rounded again; the next solve starts from the last basis.
+    pub fn unfix(&mut self) {
+        let Some(model) = self.model.as_mut() else {
+            return;
+        };
+        for (col, c) in self.cols.iter().zip(&self.increments.columns) {
+            model.change_column_bounds(*col, c.lower..=c.upper);
+        }
+    }
+
     /// Fixes phase `t`'s increments to those of `values` (the formulation's columns, with
     /// phases up to `t` set).
     pub fn fix_phase(&mut self, t: usize, values: &[f64]) {

@@ -203,22 +203,48 @@ mod tests {
         }
     }
 
+    /// The LP rounded with the keep candidates times `stretch` and a phase program after
+    /// every phase where the rounding lost more than `rise`.
+    fn rounded(
+        instance: &crate::model::Instance,
+        f: &Formulation,
+        rise: f64,
+        stretch: u64,
+    ) -> Vec<f64> {
+        let mip = PhaseMip::new(f, instance.phases());
+        let left = || 60.0;
+        let (mut model, lp) = solve_lp(f, 60.0).expect("LP");
+        let (values, value) = (lp.values.expect("values"), lp.bound.expect("bound"));
+        let mut refresh = refresher(f, (&mut model, value), (&mip, rise), &left);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        crate::lp::repair::repair(instance, f, &values, stretch, deadline, &mut refresh)
+            .expect("a rounded plan")
+    }
+
     /// The LP rounded with a phase program after every phase where the rounding lost
     /// anything (threshold 0) and without any (threshold infinite).
     fn rounded_with_and_without(
         instance: &crate::model::Instance,
         f: &Formulation,
     ) -> [Vec<f64>; 2] {
-        let mip = PhaseMip::new(f, instance.phases());
-        let left = || 60.0;
-        [0.0, f64::INFINITY].map(|rise| {
-            let (mut model, lp) = solve_lp(f, 60.0).expect("LP");
-            let (values, value) = (lp.values.expect("values"), lp.bound.expect("bound"));
-            let mut refresh = refresher(f, (&mut model, value), (&mip, rise), &left);
-            let deadline = Instant::now() + Duration::from_secs(60);
-            crate::lp::repair::repair(instance, f, &values, deadline, &mut refresh)
-                .expect("a rounded plan")
-        })
+        [0.0, f64::INFINITY].map(|rise| rounded(instance, f, rise, 1))
+    }
+
+    /// With the keep candidates stretched to twice the LP's flows the rounding still keeps
+    /// every row, and stays between the LP bound and (on the small instances) the optimum.
+    #[test]
+    fn the_stretched_rounding_keeps_every_row() {
+        let synthetic = include_str!("../../instances/synthetic/rounding-loses-20x10x3.json");
+        for text in SMALL.into_iter().chain([synthetic]) {
+            let instance = crate::validate::parse_instance(text).expect("valid instance");
+            let f = Formulation::build(&instance, &Distances::compute(&instance));
+            let (bound, _, _) = lp_in_increments(&f);
+            for rise in [0.0, f64::INFINITY] {
+                let plan = rounded(&instance, &f, rise, 2);
+                assert!(keeps_every_row(&f, &plan), "{}", instance.name);
+                assert!(objective(&f, &plan) >= bound - 1e-6 * bound.abs().max(1.0));
+            }
+        }
     }
 
     /// On the small instances the rounding is already optimal, with or without phase

@@ -173,6 +173,12 @@ fn limits(instance: &Instance, t: usize, initial: &[f64]) -> Phase {
 /// rounded down without one (like an LP cut short, that makes the plan depend on the clock,
 /// and its status is `time_limit` anyway).
 ///
+/// The keep program chooses from the LP's flows rounded up and multiplied by `stretch`
+/// (1: the LP's flows). Where every practice is full, an exchange of patients with
+/// different care weights is integral only at counts whose weights balance, often larger
+/// than the LP's fractions; a stretch of 2 lets the keep program find those, but it also
+/// lets it drift from the LP. Neither is better on every instance (see `super::solve`).
+///
 /// After each phase, `refresh(t, values)` may return a new LP solution that agrees with the
 /// plan up to phase `t` (`values` holds the plan's columns up to `t`); the following phases
 /// are then rounded from it. It may also replace phase `t` in `values` by a better integral
@@ -181,6 +187,7 @@ pub fn repair(
     instance: &Instance,
     f: &Formulation,
     lp: &[f64],
+    stretch: u64,
     deadline: Instant,
     refresh: &mut Refresh<'_>,
 ) -> Option<Vec<f64>> {
@@ -231,7 +238,14 @@ pub fn repair(
         }
         // 2. The LP's moves and registrations of the phase, rounded up, paired per area; the
         // keep program chooses the best integer part within every limit (see `keep`).
-        let up = candidates(f, &st, t, &lp_now, &origins_of, &destinations_of, Round::Up);
+        let up = candidates(
+            f,
+            &st,
+            t,
+            &lp_now,
+            (&origins_of, &destinations_of),
+            Round::Up(stretch),
+        );
         let mut placed = Vec::new();
         let started = Instant::now();
         let kept = keep::choose(&st, &ph, &up, deadline);
@@ -256,8 +270,7 @@ pub fn repair(
                     &st,
                     t,
                     &lp_now,
-                    &origins_of,
-                    &destinations_of,
+                    (&origins_of, &destinations_of),
                     Round::Down,
                 );
                 for pl in &down {
@@ -299,32 +312,33 @@ pub type Refresh<'a> = dyn FnMut(usize, &mut [f64]) -> Option<Vec<f64>> + 'a;
 /// Which way the LP's flows are rounded into candidates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Round {
-    Up,
+    /// Up, then times the stretch (see [`repair`]).
+    Up(u64),
     Down,
 }
 
 fn round(v: f64, how: Round) -> u64 {
     match how {
-        Round::Up => (v - 1e-6).ceil().max(0.0) as u64,
+        Round::Up(_) => (v - 1e-6).ceil().max(0.0) as u64,
         Round::Down => floor(v),
     }
 }
 
-/// The LP's departures and arrivals of phase `t` in area order, rounded `how`, paired into
-/// moves (origin pair → destination pair of the same area) and registrations. Limits are
-/// not applied here; registrations of an area may add up to more than its waiting.
+/// The LP's departures and arrivals of phase `t` in area order, rounded `how` (up: times
+/// the stretch, departures at most the pair's patients), paired into moves (origin pair →
+/// destination pair of the same area) and registrations. Limits are not applied here;
+/// registrations of an area may add up to more than its waiting.
 fn candidates(
     f: &Formulation,
     st: &State,
     t: usize,
     lp: &[f64],
-    origins_of: &[Vec<usize>],
-    destinations_of: &[Vec<usize>],
+    (origins_of, destinations_of): (&[Vec<usize>], &[Vec<usize>]),
     how: Round,
 ) -> Vec<Placement> {
-    let opposite = match how {
-        Round::Up => Round::Down,
-        Round::Down => Round::Up,
+    let (opposite, stretch) = match how {
+        Round::Up(stretch) => (Round::Down, stretch),
+        Round::Down => (Round::Up(1), 1),
     };
     let mut out = Vec::new();
     for (a, destinations) in destinations_of.iter().enumerate() {
@@ -335,13 +349,14 @@ fn candidates(
             .filter_map(|&i| {
                 let o = &f.origins[i];
                 let c = *o.remain.get(t - 1)?;
-                Some((i, st.remain[i].saturating_sub(round(lp[c], opposite))))
+                let leave = st.remain[i].saturating_sub(round(lp[c], opposite));
+                Some((i, (leave * stretch).min(st.remain[i])))
             })
             .collect();
         for &j in destinations {
             let q = f.destinations[j].practice;
-            let mut arrive =
-                round(lp[f.destinations[j].joined[t - 1]], how).saturating_sub(st.joined[j]);
+            let mut arrive = stretch
+                * round(lp[f.destinations[j].joined[t - 1]], how).saturating_sub(st.joined[j]);
             for (i, left) in leave.iter_mut() {
                 if arrive == 0 {
                     break;
