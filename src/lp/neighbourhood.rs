@@ -521,14 +521,7 @@ mod tests {
     use crate::geo::Distances;
     use crate::lp::solve::{mip_optimum, objective};
 
-    const SMALL: [&str; 6] = [
-        include_str!("../../instances/small/closure.json"),
-        include_str!("../../instances/small/growth.json"),
-        include_str!("../../instances/small/care_weights.json"),
-        include_str!("../../instances/small/out_of_district.json"),
-        include_str!("../../instances/small/transfer_limits.json"),
-        include_str!("../../instances/small/white_spot.json"),
-    ];
+    use crate::lp::SMALL;
 
     /// Every bound and row of `f` holds for `values`, and integer columns are integers.
     fn assert_feasible(f: &Formulation, values: &[f64]) {

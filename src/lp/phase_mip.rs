@@ -131,14 +131,7 @@ mod tests {
     };
     use std::time::{Duration, Instant};
 
-    const SMALL: [&str; 6] = [
-        include_str!("../../instances/small/closure.json"),
-        include_str!("../../instances/small/growth.json"),
-        include_str!("../../instances/small/care_weights.json"),
-        include_str!("../../instances/small/out_of_district.json"),
-        include_str!("../../instances/small/transfer_limits.json"),
-        include_str!("../../instances/small/white_spot.json"),
-    ];
+    use crate::lp::SMALL;
 
     fn close(a: f64, b: f64) -> bool {
         (a - b).abs() <= 1e-6 * a.abs().max(1.0)
