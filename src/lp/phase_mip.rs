@@ -208,9 +208,13 @@ mod tests {
         let left = || 60.0;
         let (mut model, lp) = solve_lp(f, 60.0).expect("LP");
         let (values, value) = (lp.values.expect("values"), lp.bound.expect("bound"));
+        let guide = crate::lp::repair::Guide {
+            values,
+            prices: lp.row_duals.map(|y| crate::lp::repair::Prices::new(f, &y)),
+        };
         let mut refresh = refresher(f, (&mut model, value), (&mip, rise), &left);
         let deadline = Instant::now() + Duration::from_secs(60);
-        crate::lp::repair::repair(instance, f, &values, stretch, deadline, &mut refresh)
+        crate::lp::repair::repair(instance, f, guide, stretch, deadline, &mut refresh)
             .expect("a rounded plan")
     }
 

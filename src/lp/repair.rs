@@ -42,7 +42,21 @@ fn floor(v: f64) -> u64 {
 
 pub(super) mod chains;
 mod keep;
+mod prices;
 mod undo;
+
+pub use prices::Prices;
+
+/// The LP solution a phase is rounded from, with what its duals say room in later phases
+/// is worth (see [`prices`]; `None` where HiGHS gave no duals: the phase is then valued by
+/// its own costs alone).
+#[derive(Debug, Clone)]
+pub struct Guide {
+    /// The LP's column values.
+    pub values: Vec<f64>,
+    /// Room prices from its row duals.
+    pub prices: Option<Prices>,
+}
 
 /// Patients placed in a phase: moved from origin pair `origin`, or registered from the
 /// waiting pool (`None`), into destination pair `destination`.
@@ -186,12 +200,12 @@ fn limits(instance: &Instance, t: usize, initial: &[f64]) -> Phase {
 pub fn repair(
     instance: &Instance,
     f: &Formulation,
-    lp: &[f64],
+    lp: Guide,
     stretch: u64,
     deadline: Instant,
     refresh: &mut Refresh<'_>,
 ) -> Option<Vec<f64>> {
-    let mut lp_now = lp.to_vec();
+    let mut lp_now = lp;
     let initial = instance.initial_loads();
     let mut st = State {
         instance,
@@ -242,13 +256,13 @@ pub fn repair(
             f,
             &st,
             t,
-            &lp_now,
+            &lp_now.values,
             (&origins_of, &destinations_of),
             Round::Up(stretch),
         );
         let mut placed = Vec::new();
         let started = Instant::now();
-        let kept = keep::choose(&st, &ph, &up, deadline);
+        let kept = keep::choose(&st, &ph, &up, lp_now.prices.as_ref(), deadline);
         if std::env::var_os("SPREIDING_TRACE").is_some() {
             eprintln!(
                 "  phase {t}: keep program over {} candidates, {:.2}s{}",
@@ -269,7 +283,7 @@ pub fn repair(
                     f,
                     &st,
                     t,
-                    &lp_now,
+                    &lp_now.values,
                     (&origins_of, &destinations_of),
                     Round::Down,
                 );
@@ -283,9 +297,35 @@ pub fn repair(
         if (0..instance.practices.len()).any(|p| st.load[p] > ph.bound[p] + EPS) {
             undo::cascade(&mut st, &mut ph, &mut placed);
         }
+
         // 4. Whoever still waits: registrations along chains, as far as room and limits go
         // and it pays.
-        chains::fill(&mut st, &mut ph, &by_cost, &origins_at);
+        let verbose = std::env::var("SPREIDING_TRACE").is_ok_and(|v| v == "2");
+        let moves_left = |ph: &Phase| match ph.moves_left {
+            u64::MAX => "no limit".to_string(),
+            n => n.to_string(),
+        };
+        if verbose {
+            let lp_waiting: f64 = f.waiting.iter().map(|c| lp_now.values[c[t - 1]]).sum();
+            eprintln!(
+                "  phase {t}: waiting {} (LP {lp_waiting:.1}), moves left {}",
+                st.waiting.iter().sum::<u64>(),
+                moves_left(&ph)
+            );
+        }
+        chains::fill(
+            &mut st,
+            &mut ph,
+            (&by_cost, &origins_at),
+            lp_now.prices.as_ref(),
+        );
+        if verbose {
+            eprintln!(
+                "  phase {t}: after the chains waiting {}, moves left {}",
+                st.waiting.iter().sum::<u64>(),
+                moves_left(&ph)
+            );
+        }
         if (0..instance.practices.len())
             .any(|p| st.load[p] > ph.bound[p] + 1e-6 * ph.bound[p].max(1.0))
         {
@@ -296,6 +336,7 @@ pub fn repair(
         if let Some(fresh) = refresh(t, &mut values) {
             lp_now = fresh;
         }
+
         // `refresh` may have re-optimised the phase (see `super::phase_mip`).
         if values != recorded {
             st.sync(t, &mut values);
@@ -307,7 +348,7 @@ pub fn repair(
 /// `refresh(t, values)` of [`repair`]: a new LP solution that agrees with the plan's
 /// columns up to phase `t`, if there is one. It may change phase `t`'s columns of `values`
 /// to another integral phase that keeps every row (the plan is then continued from that).
-pub type Refresh<'a> = dyn FnMut(usize, &mut [f64]) -> Option<Vec<f64>> + 'a;
+pub type Refresh<'a> = dyn FnMut(usize, &mut [f64]) -> Option<Guide> + 'a;
 
 /// Which way the LP's flows are rounded into candidates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

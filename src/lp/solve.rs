@@ -38,7 +38,7 @@ use super::formulation::{Formulation, Sense};
 use super::lp_model::{LpModel, LpRun};
 use super::neighbourhood::Search;
 use super::phase_mip::{MAX_FREE_COLUMNS, PhaseMip};
-use super::repair::repair;
+use super::repair::{Guide, Prices, repair};
 use crate::model::Instance;
 
 /// How to solve.
@@ -302,7 +302,7 @@ pub(super) fn refresher<'a>(
     (model, lp_value): (&'a mut LpModel, f64),
     (mip, rise): (&'a PhaseMip, f64),
     left: &'a dyn Fn() -> f64,
-) -> impl FnMut(usize, &mut [f64]) -> Option<Vec<f64>> + 'a {
+) -> impl FnMut(usize, &mut [f64]) -> Option<Guide> + 'a {
     let mut failed = false;
     let mut previous = lp_value;
     move |t, values| {
@@ -310,14 +310,31 @@ pub(super) fn refresher<'a>(
             return None;
         }
         model.fix_phase(t, values);
-        let run = model.solve(left(), false).ok();
-        let fresh = run.and_then(|r| r.values.filter(|_| r.optimal));
-        failed = fresh.is_none();
-        let fresh = fresh?;
+        let run = model.solve(left(), false).ok().filter(|r| r.optimal);
+        let (fresh, duals) = match run {
+            Some(LpRun {
+                values: Some(values),
+                row_duals,
+                ..
+            }) => (values, row_duals),
+            _ => {
+                failed = true;
+                return None;
+            }
+        };
+        // The duals of the re-solved LP price the later phases for the next phase's
+        // rounding, also when a phase program replaces this phase below.
+        let prices = duals.map(|y| Prices::new(f, &y));
         let value = objective(f, &fresh);
         let lost = value - std::mem::replace(&mut previous, value);
+        if std::env::var("SPREIDING_TRACE").is_ok_and(|v| v == "2") {
+            eprintln!("  phase {t}: LP after the rounding {value:.1} (rose {lost:.1})");
+        }
         if lost <= rise || mip.free_columns(t) > MAX_FREE_COLUMNS {
-            return Some(fresh);
+            return Some(Guide {
+                values: fresh,
+                prices,
+            });
         }
         let started = Instant::now();
         let better = mip
@@ -336,7 +353,10 @@ pub(super) fn refresher<'a>(
             );
         }
         let Some(better) = better else {
-            return Some(fresh);
+            return Some(Guide {
+                values: fresh,
+                prices,
+            });
         };
         previous = objective(f, &better);
         for c in f.columns_up_to(t) {
@@ -347,7 +367,10 @@ pub(super) fn refresher<'a>(
             };
         }
         model.fix_phase(t, values);
-        Some(better)
+        Some(Guide {
+            values: better,
+            prices,
+        })
     }
 }
 
@@ -481,7 +504,11 @@ pub fn solve(
             let phase_mip = PhaseMip::new(&balanced, instance.phases());
             let (lp, mip) = ((&mut model2, value), (&phase_mip, rise(value)));
             let mut refresh = refresher(&balanced, lp, mip, &left);
-            best.improve(f, repair(instance, f, &values, 1, deadline, &mut refresh));
+            let guide = Guide {
+                prices: lp2.row_duals.as_ref().map(|y| Prices::new(&balanced, y)),
+                values: values.clone(),
+            };
+            best.improve(f, repair(instance, f, guide, 1, deadline, &mut refresh));
             step("rounded balanced LP", best.value);
             rounded_from = Some((values, value));
         }
@@ -505,9 +532,13 @@ pub fn solve(
                 plain.unfix();
                 let (lp, mip) = ((&mut plain, best.bound), (&phase_mip, rise(best.bound)));
                 let mut refresh = refresher(f, lp, mip, &left);
+                let guide = Guide {
+                    values: lp_values.clone(),
+                    prices: best.lp_row_duals.as_ref().map(|y| Prices::new(f, y)),
+                };
                 best.improve(
                     f,
-                    repair(instance, f, &lp_values, stretch, deadline, &mut refresh),
+                    repair(instance, f, guide, stretch, deadline, &mut refresh),
                 );
                 step(&format!("rounded LP, stretch {stretch}"), best.value);
                 if stretch == 1 {

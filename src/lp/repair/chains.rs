@@ -4,7 +4,7 @@
 //!
 //! Cost per search: O(Σ over practices of (origin pairs × eligible practices of their area)).
 
-use super::{EPS, Phase, State};
+use super::{EPS, Phase, Prices, State};
 
 /// One link of a chain: registration (`origin: None`) or move of origin pair `i`, into
 /// destination pair `j`.
@@ -18,8 +18,8 @@ struct Link {
 pub(super) fn fill(
     st: &mut State,
     ph: &mut Phase,
-    by_cost: &[Vec<usize>],
-    origins_at: &[Vec<usize>],
+    (by_cost, origins_at): (&[Vec<usize>], &[Vec<usize>]),
+    prices: Option<&Prices>,
 ) {
     for a in 0..st.instance.areas.len() {
         while st.waiting[a] > 0 && ph.moves_left > 0 {
@@ -27,7 +27,7 @@ pub(super) fn fill(
                 break;
             };
             let k = bottleneck(st, ph, a, &chain);
-            if k == 0 || !pays(st, ph, &chain) {
+            if k == 0 || !pays(st, ph, &chain, prices) {
                 break;
             }
             apply(st, ph, a, &chain, k);
@@ -133,29 +133,41 @@ fn bottleneck(st: &State, ph: &Phase, a: usize, chain: &[Link]) -> u64 {
     k
 }
 
-/// Whether one resident placed along the chain lowers the objective over the phases left.
-fn pays(st: &State, ph: &Phase, chain: &[Link]) -> bool {
+/// Whether one resident placed along the chain lowers the objective over the phases left
+/// (with `prices`, the later phases' load rows priced by the LP's duals, see
+/// [`Prices`]).
+fn pays(st: &State, ph: &Phase, chain: &[Link], prices: Option<&Prices>) -> bool {
     let inst = st.instance;
     let w = inst.policy.weights;
     let phases_left = (inst.phases() - ph.t + 1) as f64;
-    let mut per_phase = 0.0;
-    let mut moves = 0.0;
+    // Later phases' excess is in the prices when there are any.
+    let excess_phases = if prices.is_some() { 1.0 } else { phases_left };
+    let mut cost = match prices {
+        Some(_) => 0.0,
+        None => -w.waiting * phases_left,
+    };
     for (n, link) in chain.iter().enumerate() {
         let d = &st.f.destinations[link.destination];
-        per_phase += st.f.columns[d.joined[0]].cost;
-        if let Some(i) = link.origin {
-            let o = &st.f.origins[i];
-            per_phase -=
-                st.f.columns[o.remain[0]].cost + if o.remain.len() == 1 { w.moves } else { 0.0 };
-            moves += 1.0;
+        if let Some(prices) = prices {
+            // The LP's reduced cost of the link, later phases included (see `prices`).
+            cost += prices.placement(st.f, link.origin, link.destination, ph.t);
+        } else {
+            let mut per_phase = st.f.columns[d.joined[0]].cost;
+            if let Some(i) = link.origin {
+                let o = &st.f.origins[i];
+                per_phase -= st.f.columns[o.remain[0]].cost
+                    + if o.remain.len() == 1 { w.moves } else { 0.0 };
+                cost += w.moves;
+            }
+            cost += per_phase * phases_left;
         }
         let net = weight_in(st, link) - chain.get(n + 1).map_or(0.0, |next| weight_out(st, next));
         let c = inst.ceiling(d.practice, ph.t);
         let before = (st.load[d.practice] - c).max(0.0);
         let after = (st.load[d.practice] + net - c).max(0.0);
-        per_phase += w.excess * (after - before);
+        cost += w.excess * (after - before) * excess_phases;
     }
-    phases_left * (w.waiting - per_phase) > w.moves * moves
+    cost < 0.0
 }
 
 fn apply(st: &mut State, ph: &mut Phase, a: usize, chain: &[Link], k: u64) {

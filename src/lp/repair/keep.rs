@@ -13,21 +13,29 @@
 //! integral; this finds them. Keeping nothing is always feasible, so there is an answer
 //! whenever HiGHS finds any solution within its node limit.
 //!
-//! Each kept patient is valued by what it changes over the phases left: stay cost at the
-//! destination instead of the origin (or instead of waiting, for a registration) and the
-//! move itself. The value of making room for later phases is not seen here; the LP's flows
-//! that did that are kept when they fit.
+//! Each kept patient is valued by the LP's reduced cost of the placement over the phases
+//! left, with the rows of this phase left to the program (see [`super::prices`]): so the
+//! LP's moves that make room for a later phase (ahead of a closure, for a growth) keep their
+//! value. Without duals (an LP that stopped early) it is valued by the stay costs it
+//! changes and the move itself, and the value of room for later phases is not seen.
 
 use std::time::Instant;
 
 use highs::{RowProblem, Sense};
 
-use super::{Phase, Placement, State};
+use super::{Phase, Placement, Prices, State};
 
 /// The most branch-and-bound nodes per phase: the solve must end the same way on every
 /// machine, so it is bounded by work, not by the clock. The best solution found within it
 /// is used even if not proved optimal.
 const MAX_NODES: i32 = 2_000;
+
+/// What keeping one patient of a candidate is worth beyond its price, so that where prices
+/// tie (no resource of the phase binds, as when the LP empties a practice ahead of its
+/// closure at no cost of its own) the program follows the LP's flow instead of dropping it.
+/// Small against every weight that matters (10 m of walk for one phase at the default
+/// `walk_km` weight).
+const TIE: f64 = 1e-3;
 
 /// How many of each candidate to place (none placed yet); `None` if HiGHS found no
 /// solution (the caller then rounds down and takes back by itself).
@@ -35,6 +43,7 @@ pub(super) fn choose(
     st: &State,
     ph: &Phase,
     candidates: &[Placement],
+    prices: Option<&Prices>,
     deadline: Instant,
 ) -> Option<Vec<u64>> {
     if candidates.is_empty() {
@@ -60,15 +69,19 @@ pub(super) fn choose(
         let d = &st.f.destinations[pl.destination];
         let weight = inst.areas[d.area].care_weight;
         let stay_in = st.f.columns[d.joined[0]].cost;
-        let cost = match pl.origin {
-            Some(i) => {
-                // The last remain column carries −W.move (moves telescope); add it back.
-                let o = &st.f.origins[i];
-                let last = if o.remain.len() == 1 { w.moves } else { 0.0 };
-                let stay_out = st.f.columns[o.remain[0]].cost + last;
-                (stay_in - stay_out) * phases_left + w.moves
-            }
-            None => (stay_in - w.waiting) * phases_left,
+        let cost = match prices {
+            // The LP's reduced cost of the placement, later phases included (see `prices`).
+            Some(prices) => prices.placement(st.f, pl.origin, pl.destination, ph.t) - TIE,
+            None => match pl.origin {
+                Some(i) => {
+                    // The last remain column carries −W.move (moves telescope); add it back.
+                    let o = &st.f.origins[i];
+                    let last = if o.remain.len() == 1 { w.moves } else { 0.0 };
+                    let stay_out = st.f.columns[o.remain[0]].cost + last;
+                    (stay_in - stay_out) * phases_left + w.moves
+                }
+                None => (stay_in - w.waiting) * phases_left,
+            },
         };
         let col = pb.add_integer_column(cost, 0.0..=pl.patients as f64);
         load_rows[d.practice].push((col, weight));
@@ -91,7 +104,10 @@ pub(super) fn choose(
         // Excess above the ceiling: e ≥ load + Σ terms − C.
         let c = inst.ceiling(x, ph.t);
         if ph.bound[x] > c {
-            let e = pb.add_column(w.excess * phases_left, 0.0..);
+            // With prices, the later phases' excess is in them (the duals of their load
+            // rows); without, this phase's excess is assumed to last.
+            let excess_phases = if prices.is_some() { 1.0 } else { phases_left };
+            let e = pb.add_column(w.excess * excess_phases, 0.0..);
             terms.push((e, -1.0));
             pb.add_row(..=c - st.load[x], terms.iter().copied());
         }
