@@ -54,7 +54,7 @@ pub use prices::Prices;
 pub struct Guide {
     /// The LP's column values.
     pub values: Vec<f64>,
-    /// Room prices from its row duals.
+    /// Prices from its row duals.
     pub prices: Option<Prices>,
 }
 
@@ -297,7 +297,6 @@ pub fn repair(
         if (0..instance.practices.len()).any(|p| st.load[p] > ph.bound[p] + EPS) {
             undo::cascade(&mut st, &mut ph, &mut placed);
         }
-
         // 4. Whoever still waits: registrations along chains, as far as room and limits go
         // and it pays.
         let verbose = std::env::var("SPREIDING_TRACE").is_ok_and(|v| v == "2");
@@ -336,7 +335,6 @@ pub fn repair(
         if let Some(fresh) = refresh(t, &mut values) {
             lp_now = fresh;
         }
-
         // `refresh` may have re-optimised the phase (see `super::phase_mip`).
         if values != recorded {
             st.sync(t, &mut values);

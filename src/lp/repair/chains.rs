@@ -133,9 +133,9 @@ fn bottleneck(st: &State, ph: &Phase, a: usize, chain: &[Link]) -> u64 {
     k
 }
 
-/// Whether one resident placed along the chain lowers the objective over the phases left
-/// (with `prices`, the later phases' load rows priced by the LP's duals, see
-/// [`Prices`]).
+/// Whether one resident placed along the chain lowers the objective over the phases left:
+/// with `prices`, each link at its reduced cost in the LP (see [`Prices`]), without, by the
+/// stay costs it changes and the move.
 fn pays(st: &State, ph: &Phase, chain: &[Link], prices: Option<&Prices>) -> bool {
     let inst = st.instance;
     let w = inst.policy.weights;
