@@ -522,6 +522,10 @@ pub fn solve(
             } else {
                 &[1]
             };
+            let guide = Guide {
+                values: lp_values,
+                prices: best.lp_row_duals.as_ref().map(|y| Prices::new(f, y)),
+            };
             let mut first_took = 0.0;
             for &stretch in stretches {
                 // Another rounding only while it leaves the windows their time.
@@ -532,20 +536,16 @@ pub fn solve(
                 plain.unfix();
                 let (lp, mip) = ((&mut plain, best.bound), (&phase_mip, rise(best.bound)));
                 let mut refresh = refresher(f, lp, mip, &left);
-                let guide = Guide {
-                    values: lp_values.clone(),
-                    prices: best.lp_row_duals.as_ref().map(|y| Prices::new(f, y)),
-                };
                 best.improve(
                     f,
-                    repair(instance, f, guide, stretch, deadline, &mut refresh),
+                    repair(instance, f, guide.clone(), stretch, deadline, &mut refresh),
                 );
                 step(&format!("rounded LP, stretch {stretch}"), best.value);
                 if stretch == 1 {
                     first_took = started.elapsed().as_secs_f64();
                 }
             }
-            (lp_values, best.bound)
+            (guide.values, best.bound)
         }
     };
 

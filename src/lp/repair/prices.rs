@@ -30,8 +30,6 @@ pub struct Prices {
     own: Vec<f64>,
     /// Each column's phase (1..=T), 0 for columns of no phase.
     phase: Vec<usize>,
-    /// Each column's cost.
-    cost: Vec<f64>,
 }
 
 impl Prices {
@@ -72,24 +70,18 @@ impl Prices {
                 }
             }
         }
-        let cost = f.columns.iter().map(|c| c.cost).collect();
-        Prices {
-            all,
-            own,
-            phase,
-            cost,
-        }
+        Prices { all, own, phase }
     }
 
     /// `Σ_{τ ≥ t} (c − y·A)` over a state's columns (indexed by phase − 1), without the
     /// rows of phase `t` that the keep program holds.
-    fn after(&self, states: &[usize], t: usize) -> f64 {
+    fn after(&self, f: &Formulation, states: &[usize], t: usize) -> f64 {
         states
             .iter()
             .skip(t - 1)
             .map(|&c| {
                 let held = if self.phase[c] == t { self.own[c] } else { 0.0 };
-                self.cost[c] - (self.all[c] - held)
+                f.columns[c].cost - (self.all[c] - held)
             })
             .sum()
     }
@@ -106,10 +98,10 @@ impl Prices {
     ) -> f64 {
         let d = &f.destinations[destination];
         let leave = match origin {
-            Some(i) => self.after(&f.origins[i].remain, t),
-            None => self.after(&f.waiting[d.area], t),
+            Some(i) => self.after(f, &f.origins[i].remain, t),
+            None => self.after(f, &f.waiting[d.area], t),
         };
-        self.after(&d.joined, t) - leave
+        self.after(f, &d.joined, t) - leave
     }
 }
 
