@@ -15,7 +15,9 @@
 //!    not all of them (see [`undo`]);
 //! 4. residents still waiting are registered along augmenting chains (register at X, move
 //!    one of X's original patients on to Y, and so on, until a practice with room) while
-//!    that lowers the objective.
+//!    that lowers the objective;
+//! 5. move budget still left: exchange cycles of patients of equal care weight, which keep
+//!    every load as it is, while one pays at the LP's prices (see [`cycles`]).
 //!
 //! Every limit is checked before a patient is placed and loads are brought back under their
 //! bounds in step 3, so the result is feasible whenever no bound drops below a load the
@@ -41,6 +43,7 @@ fn floor(v: f64) -> u64 {
 }
 
 pub(super) mod chains;
+mod cycles;
 mod keep;
 mod prices;
 mod undo;
@@ -300,9 +303,9 @@ pub fn repair(
         // 4. Whoever still waits: registrations along chains, as far as room and limits go
         // and it pays.
         let verbose = std::env::var("SPREIDING_TRACE").is_ok_and(|v| v == "2");
-        let moves_left = |ph: &Phase| match ph.moves_left {
-            u64::MAX => "no limit".to_string(),
-            n => n.to_string(),
+        let moves_left = |ph: &Phase| match instance.policy.max_moves_per_phase {
+            None => "no limit".to_string(),
+            Some(_) => ph.moves_left.to_string(),
         };
         if verbose {
             let lp_waiting: f64 = f.waiting.iter().map(|c| lp_now.values[c[t - 1]]).sum();
@@ -322,6 +325,19 @@ pub fn repair(
             eprintln!(
                 "  phase {t}: after the chains waiting {}, moves left {}",
                 st.waiting.iter().sum::<u64>(),
+                moves_left(&ph)
+            );
+        }
+        // 5. Budget left over: exchange cycles of equal care weights, where they pay.
+        cycles::fill(
+            &mut st,
+            &mut ph,
+            (&by_cost, &origins_at),
+            lp_now.prices.as_ref(),
+        );
+        if verbose {
+            eprintln!(
+                "  phase {t}: after the cycles moves left {}",
                 moves_left(&ph)
             );
         }

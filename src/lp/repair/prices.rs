@@ -30,6 +30,9 @@ pub struct Prices {
     own: Vec<f64>,
     /// Each column's phase (1..=T), 0 for columns of no phase.
     phase: Vec<usize>,
+    /// Per phase (index t−1), what one more unit of the move budget is worth to the LP
+    /// (minus the dual of the phase's move row; 0 without a budget or where it is slack).
+    budget: Vec<f64>,
 }
 
 impl Prices {
@@ -50,9 +53,16 @@ impl Prices {
             }
         }
         let (mut all, mut own) = (vec![0.0; n], vec![0.0; n]);
+        let mut budget = Vec::new();
         for ((row, kind), &y) in f.rows.iter().zip(&f.row_kinds).zip(duals) {
             if y == 0.0 {
                 continue;
+            }
+            if let RowKind::Moves { phase } = *kind {
+                if budget.len() < phase {
+                    budget.resize(phase, 0.0);
+                }
+                budget[phase - 1] = -y;
             }
             let held = match *kind {
                 RowKind::Registrations { phase, .. }
@@ -70,7 +80,17 @@ impl Prices {
                 }
             }
         }
-        Prices { all, own, phase }
+        Prices {
+            all,
+            own,
+            phase,
+            budget,
+        }
+    }
+
+    /// What one more move in phase `t` is worth to the LP (≥ 0).
+    pub fn budget(&self, t: usize) -> f64 {
+        self.budget.get(t - 1).copied().unwrap_or(0.0).max(0.0)
     }
 
     /// `Σ_{τ ≥ t} (c − y·A)` over a state's columns (indexed by phase − 1), without the
@@ -106,7 +126,7 @@ impl Prices {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use std::time::{Duration, Instant};
 
     use crate::geo::Distances;
@@ -138,7 +158,7 @@ mod tests {
 
     /// The LP rounded phase by phase (LP re-solved after each phase, no phase programs),
     /// with the LP's prices or without any.
-    fn rounded(text: &str, priced: bool) -> (f64, f64) {
+    pub(in crate::lp::repair) fn rounded(text: &str, priced: bool) -> (f64, f64) {
         let instance = crate::validate::parse_instance(text).expect("valid instance");
         let f = Formulation::build(&instance, &Distances::compute(&instance));
         let mip = PhaseMip::new(&f, instance.phases());
