@@ -307,6 +307,15 @@ pub fn repair(
             None => "no limit".to_string(),
             Some(_) => ph.moves_left.to_string(),
         };
+        let after = |step: &str, st: &State, ph: &Phase| {
+            if verbose {
+                eprintln!(
+                    "  phase {t}: after the {step} waiting {}, moves left {}",
+                    st.waiting.iter().sum::<u64>(),
+                    moves_left(ph)
+                );
+            }
+        };
         if verbose {
             let lp_waiting: f64 = f.waiting.iter().map(|c| lp_now.values[c[t - 1]]).sum();
             eprintln!(
@@ -321,13 +330,7 @@ pub fn repair(
             (&by_cost, &origins_at),
             lp_now.prices.as_ref(),
         );
-        if verbose {
-            eprintln!(
-                "  phase {t}: after the chains waiting {}, moves left {}",
-                st.waiting.iter().sum::<u64>(),
-                moves_left(&ph)
-            );
-        }
+        after("chains", &st, &ph);
         // 5. Budget left over: exchange cycles of equal care weights, where they pay.
         cycles::fill(
             &mut st,
@@ -335,12 +338,7 @@ pub fn repair(
             (&by_cost, &origins_at),
             lp_now.prices.as_ref(),
         );
-        if verbose {
-            eprintln!(
-                "  phase {t}: after the cycles moves left {}",
-                moves_left(&ph)
-            );
-        }
+        after("cycles", &st, &ph);
         if (0..instance.practices.len())
             .any(|p| st.load[p] > ph.bound[p] + 1e-6 * ph.bound[p].max(1.0))
         {
