@@ -4,6 +4,7 @@
 //! and [`solve`] for the LP → rounding → MIP strategy.
 
 pub mod formulation;
+mod fragments;
 pub mod increments;
 mod lp_model;
 mod neighbourhood;

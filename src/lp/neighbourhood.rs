@@ -21,11 +21,13 @@
 //! gives the same plan on any machine. The time limit is only a guard: a window cut off by
 //! it is discarded, no further window is tried, and the plan then depends on the machine.
 
+use std::collections::BTreeMap;
 use std::time::Instant;
 
 use highs::{HighsModelStatus, Sense as HSense};
 
 use super::formulation::{Formulation, Row, RowKind, Sense};
+use super::fragments::Fragments;
 use super::increments::Increments;
 use super::lp_model::highs_problem;
 use super::solve::{SolveError, configure, has_feasible_solution};
@@ -51,6 +53,9 @@ const MAX_PASSES: usize = 5;
 /// of 292, on a 500 × 300 × 12 region 95% in the first 100 (~1 s each there, so the region
 /// stays well inside the default time limit).
 const MAX_SOLVES: usize = 120;
+
+/// Fragment windows ([`Fragments`]) solved at most, after the nearest-neighbour ones.
+const MAX_FRAGMENT_SOLVES: usize = 200;
 
 /// A change of the city-wide moves row makes windows solved before it worth another try
 /// only when fewer than this many moves are left in that phase.
@@ -97,6 +102,19 @@ pub(super) struct Report {
     pub improved: usize,
     /// Objective gained.
     pub gain: f64,
+}
+
+/// How a pass over a list of windows ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PassEnd {
+    /// At least one window improved the plan.
+    Improved,
+    /// Every window was solved or clean, none improved the plan.
+    Nothing,
+    /// The budget of solves ran out.
+    OutOfBudget,
+    /// The deadline passed or cut a window short.
+    OutOfTime,
 }
 
 /// What solving one window did.
@@ -167,9 +185,12 @@ impl<'a> Search<'a> {
         }
     }
 
-    /// Improves `values` window by window, most promising first (by how much more the plan
-    /// costs than `lp` on the window's columns), until a pass finds nothing, [`MAX_PASSES`]
-    /// or [`MAX_SOLVES`] are done, or `deadline` passes. `trace` prints every window solved.
+    /// Improves `values` window by window until nothing more is found, the budgets in
+    /// solves are spent or `deadline` passes. First the nearest-neighbour windows, most
+    /// promising first (by how much more the plan costs than `lp` on the window's
+    /// columns), in passes until one finds nothing or [`MAX_PASSES`] or [`MAX_SOLVES`] are
+    /// done; then the fragment windows ([`Fragments`]), drawn again from the plan before
+    /// each pass, within [`MAX_FRAGMENT_SOLVES`]. `trace` prints every window solved.
     pub fn run(
         &mut self,
         values: &mut [f64],
@@ -177,50 +198,102 @@ impl<'a> Search<'a> {
         deadline: Instant,
         trace: bool,
     ) -> Result<Report, SolveError> {
-        let windows = self.windows(values, lp);
-        let mut solved_at: Vec<Option<u64>> = vec![None; windows.len()];
         let mut report = Report::default();
+        let mut solved_at = BTreeMap::new();
+        let windows = self.windows(values, lp);
+        let mut budget = MAX_SOLVES;
         for _ in 0..MAX_PASSES {
-            let before = report.improved;
-            for (w, (potential, window)) in windows.iter().enumerate() {
-                let left = deadline
-                    .saturating_duration_since(Instant::now())
-                    .as_secs_f64();
-                if left <= 0.0 {
-                    return Ok(report);
-                }
-                let started = Instant::now();
-                let outcome = self.solve_window(window, solved_at[w], values, left)?;
-                if trace && !matches!(outcome, Outcome::Clean) {
-                    let gain = match outcome {
-                        Outcome::Improved(gain) => gain,
-                        _ => 0.0,
-                    };
-                    eprintln!(
-                        "          window {window:?}: {:.3}s, gain {gain:.1}, potential {potential:.1}",
-                        started.elapsed().as_secs_f64()
-                    );
-                }
-                match outcome {
-                    Outcome::Improved(gain) => {
-                        report.improved += 1;
-                        report.gain += gain;
-                    }
-                    Outcome::Unchanged => {}
-                    Outcome::Clean => continue,
-                    Outcome::TimedOut => return Ok(report),
-                }
-                solved_at[w] = Some(self.stamp);
-                report.windows += 1;
-                if report.windows >= MAX_SOLVES {
-                    return Ok(report);
-                }
+            let end = self.pass(
+                &windows,
+                &mut solved_at,
+                &mut budget,
+                values,
+                deadline,
+                trace,
+                &mut report,
+            )?;
+            match end {
+                PassEnd::Improved => {}
+                PassEnd::Nothing | PassEnd::OutOfBudget => break,
+                PassEnd::OutOfTime => return Ok(report),
             }
-            if report.improved == before {
+        }
+        let fragments = Fragments::new(self.instance, self.f);
+        let mut budget = MAX_FRAGMENT_SOLVES;
+        for _ in 0..MAX_PASSES {
+            let windows = fragments.windows(self.f, &self.activity, values);
+            let end = self.pass(
+                &windows,
+                &mut solved_at,
+                &mut budget,
+                values,
+                deadline,
+                trace,
+                &mut report,
+            )?;
+            if end != PassEnd::Improved {
                 break;
             }
         }
         Ok(report)
+    }
+
+    /// Solves each of `windows` in order that is not clean (see [`Self::solve_window`];
+    /// `solved_at` holds the stamp at which each window was last solved), one solve of
+    /// `budget` each.
+    #[allow(clippy::too_many_arguments)]
+    fn pass(
+        &mut self,
+        windows: &[(f64, Vec<usize>)],
+        solved_at: &mut BTreeMap<Vec<usize>, u64>,
+        budget: &mut usize,
+        values: &mut [f64],
+        deadline: Instant,
+        trace: bool,
+        report: &mut Report,
+    ) -> Result<PassEnd, SolveError> {
+        let before = report.improved;
+        for (potential, window) in windows {
+            if *budget == 0 {
+                return Ok(PassEnd::OutOfBudget);
+            }
+            let left = deadline
+                .saturating_duration_since(Instant::now())
+                .as_secs_f64();
+            if left <= 0.0 {
+                return Ok(PassEnd::OutOfTime);
+            }
+            let started = Instant::now();
+            let since = solved_at.get(window).copied();
+            let outcome = self.solve_window(window, since, values, left)?;
+            if trace && !matches!(outcome, Outcome::Clean) {
+                let gain = match outcome {
+                    Outcome::Improved(gain) => gain,
+                    _ => 0.0,
+                };
+                eprintln!(
+                    "          window {window:?}: {:.3}s, gain {gain:.1}, potential {potential:.1}",
+                    started.elapsed().as_secs_f64()
+                );
+            }
+            match outcome {
+                Outcome::Improved(gain) => {
+                    report.improved += 1;
+                    report.gain += gain;
+                }
+                Outcome::Unchanged => {}
+                Outcome::Clean => continue,
+                Outcome::TimedOut => return Ok(PassEnd::OutOfTime),
+            }
+            solved_at.insert(window.clone(), self.stamp);
+            report.windows += 1;
+            *budget -= 1;
+        }
+        Ok(if report.improved > before {
+            PassEnd::Improved
+        } else {
+            PassEnd::Nothing
+        })
     }
 
     /// Every practice with its nearest neighbours (straight line, then index), once per
