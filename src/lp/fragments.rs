@@ -170,3 +170,72 @@ impl<'a> Fragments<'a> {
             .collect()
     }
 }
+
+#[cfg(test)]
+pub(super) mod tests {
+    use super::*;
+    use crate::geo::Distances;
+
+    /// Four practices on a line, 100 m apart, all within reach of every area. P1 (ceiling 2)
+    /// holds one patient of care weight 1.5 and P4 (ceiling 1.5) one of weight 1.0: each
+    /// keeps a fragment of 0.5. P2 and P3 (ceiling 1) are full. One resident of area A
+    /// (weight 1.0) waits. Only swapping P1's and P4's patients (2 moves) makes room for
+    /// them, at P1, and the nearest-neighbour windows ({P1,P2,P3} and {P2,P3,P4}) never hold
+    /// both P1 and P4.
+    pub(in crate::lp) fn apart() -> Instance {
+        let practice = |id: &str, x: f64, ceiling: f64| {
+            serde_json::json!({
+                "id": id, "name": id, "district": "D", "location": {"x": x, "y": 0},
+                "fte": 1.0, "ceiling": ceiling, "accepting": true,
+                "max_intake_per_phase": null, "max_outflow_per_phase": null, "changes": []
+            })
+        };
+        let area = |id: &str, x: f64, residents: u32, noni: u32, w: f64| {
+            serde_json::json!({
+                "id": id, "name": id, "district": "D", "location": {"x": x, "y": 50},
+                "residents": residents, "noni": noni, "care_weight": w
+            })
+        };
+        let registration =
+            |a: &str, p: &str| serde_json::json!({"area": a, "practice": p, "patients": 1});
+        let text = serde_json::json!({
+            "format": "spreiding/instance@1",
+            "name": "fragments apart",
+            "policy": {
+                "norm_per_fte": 10, "ceiling_ratio": 1.0, "max_walk_m": 2000,
+                "detour_factor": 1.0, "phases": 1, "phase_labels": ["F1"],
+                "max_moves_per_phase": null, "max_intake_per_phase": null,
+                "max_outflow_per_phase": null,
+                "weights": {"waiting": 1000, "excess": 100, "out_of_district": 10,
+                            "move": 1, "walk_km": 0.1}
+            },
+            "areas": [area("A", 150.0, 2, 1, 1.0), area("B", 0.0, 1, 0, 1.5),
+                      area("F", 150.0, 2, 0, 1.0)],
+            "practices": [practice("P1", 0.0, 2.0), practice("P2", 100.0, 1.0),
+                          practice("P3", 200.0, 1.0), practice("P4", 300.0, 1.5)],
+            "registrations": [registration("B", "P1"), registration("F", "P2"),
+                              registration("F", "P3"), registration("A", "P4")],
+            "walk_graph": null
+        })
+        .to_string();
+        crate::validate::parse_instance(&text).expect("valid instance")
+    }
+
+    /// From the plan that moves nobody, the one window is P1 and P4 (no donors: nobody
+    /// arrives anywhere), worth the waiting resident's one phase.
+    #[test]
+    fn the_window_pools_the_two_fragments() {
+        let instance = apart();
+        let f = Formulation::build(&instance, &Distances::compute(&instance));
+        let values = f.idle_solution(&instance);
+        let activity: Vec<f64> = f.rows.iter().map(|r| r.activity(&values)).collect();
+        let fragments = Fragments::new(&instance, &f);
+        assert_eq!(fragments.room(&f, &activity, &values, 0, 1), Some(0.5));
+        assert_eq!(fragments.room(&f, &activity, &values, 1, 1), Some(0.0));
+        assert_eq!(fragments.room(&f, &activity, &values, 3, 1), Some(0.5));
+        assert_eq!(
+            fragments.windows(&f, &activity, &values),
+            vec![(1000.0, vec![0, 3])]
+        );
+    }
+}

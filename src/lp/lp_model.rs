@@ -10,6 +10,7 @@
 //! first solve.
 
 use std::ops::Bound;
+use std::time::Instant;
 
 use highs::{Col, HighsModelStatus, Model, RowProblem, Sense as HSense};
 
@@ -35,6 +36,11 @@ pub(super) struct LpModel {
     increments: Increments,
     cols: Vec<Col>,
     model: Option<Model>,
+    /// Seconds spent in HiGHS's solves of `model` so far. HiGHS does not reset its clock
+    /// between runs of one model, and its `time_limit` is checked against the total: a
+    /// re-solve given "15 s left" after a 55 s first solve stopped at once (a 500-area
+    /// region lost every re-solve that way). So each solve's limit is this plus its own.
+    run_time: f64,
 }
 
 impl LpModel {
@@ -46,6 +52,7 @@ impl LpModel {
             cols,
             model: Some(pb.optimise(HSense::Minimise)),
             increments,
+            run_time: 0.0,
         }
     }
 
@@ -56,10 +63,11 @@ impl LpModel {
             .model
             .take()
             .ok_or_else(|| SolveError::Rejected("LP model lost after an error".into()))?;
-        configure(&mut model, seconds, ipm)?;
-        let solved = model
-            .try_solve()
-            .map_err(|e| SolveError::Rejected(format!("{e:?}")))?;
+        configure(&mut model, self.run_time + seconds, ipm)?;
+        let started = Instant::now();
+        let solved = model.try_solve();
+        self.run_time += started.elapsed().as_secs_f64();
+        let solved = solved.map_err(|e| SolveError::Rejected(format!("{e:?}")))?;
         let optimal = solved.status() == HighsModelStatus::Optimal;
         let feasible = has_feasible_solution(&solved);
         let run = {

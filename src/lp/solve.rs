@@ -314,7 +314,14 @@ pub(super) fn refresher<'a>(
             return None;
         }
         model.fix_phase(t, values);
+        let started = Instant::now();
         let run = model.solve(left(), false).ok().filter(|r| r.optimal);
+        if run.is_none() && std::env::var_os("SPREIDING_TRACE").is_some() {
+            eprintln!(
+                "  phase {t}: the LP re-solve failed after {:.2}s; no more re-solves",
+                started.elapsed().as_secs_f64()
+            );
+        }
         let (fresh, duals) = match run {
             Some(LpRun {
                 values: Some(values),
