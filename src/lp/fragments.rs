@@ -14,10 +14,11 @@
 //!
 //! So these windows are read off the plan: for every phase and every area with residents
 //! still waiting, the practices within its reach that hold a fragment smaller than one of
-//! its patients, if together they hold room for one. The plan changes as windows improve
-//! it, so the list is drawn again after every pass.
+//! its patients, if together they hold room for one, free from that phase on. The plan
+//! changes as windows improve it, so the list is drawn again after every pass.
 
 use super::formulation::{Formulation, RowKind};
+use super::neighbourhood::Window;
 use crate::model::Instance;
 
 /// Room below this (in care-weighted patients) counts as none: loads are sums of care
@@ -100,16 +101,17 @@ impl<'a> Fragments<'a> {
 
     /// The windows of the plan `values` (with row activities `activity`), each with what
     /// registering one more patient in it at once would save: most valuable first (earliest
-    /// phase), then the larger pool, then the practices' indices. Each set appears once.
-    pub fn windows(
-        &self,
-        f: &Formulation,
-        activity: &[f64],
-        values: &[f64],
-    ) -> Vec<(f64, Vec<usize>)> {
+    /// phase), then the larger pool, then the practices' indices. Each window (practices
+    /// and phases) appears once.
+    pub fn windows(&self, f: &Formulation, activity: &[f64], values: &[f64]) -> Vec<(f64, Window)> {
         let phases = f.waiting.first().map_or(0, Vec::len);
+        // The phases before t stay as they are: the window pools fragments from t on. (On
+        // the 120-area city that found the same plan as windows over every phase, in smaller
+        // programs; windows of phase t alone found nothing, as what they register in t also
+        // needs room in every later phase.)
+        let range = |t: usize| Some((t, phases));
         let mut rooms = vec![0.0; self.load.len()];
-        let mut out: Vec<(f64, f64, Vec<usize>)> = Vec::new();
+        let mut out: Vec<(f64, f64, Window)> = Vec::new();
         for t in 1..=phases {
             for (p, room) in rooms.iter_mut().enumerate() {
                 *room = self.room(f, activity, values, p, t).unwrap_or(0.0);
@@ -147,13 +149,27 @@ impl<'a> Fragments<'a> {
                 donors.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)));
                 let mut sorted = window.clone();
                 sorted.sort_unstable();
-                out.push((saving, pool, sorted));
+                out.push((
+                    saving,
+                    pool,
+                    Window {
+                        practices: sorted,
+                        phases: range(t),
+                    },
+                ));
                 if window.len() < MAX_PRACTICES {
                     for &(_, q) in donors.iter().take(DONORS) {
                         let mut with = window.clone();
                         with.push(q);
                         with.sort_unstable();
-                        out.push((saving, pool, with));
+                        out.push((
+                            saving,
+                            pool,
+                            Window {
+                                practices: with,
+                                phases: range(t),
+                            },
+                        ));
                     }
                 }
             }
@@ -181,8 +197,8 @@ pub(super) mod tests {
     /// keeps a fragment of 0.5. P2 and P3 (ceiling 1) are full. One resident of area A
     /// (weight 1.0) waits. Only swapping P1's and P4's patients (2 moves) makes room for
     /// them, at P1, and the nearest-neighbour windows ({P1,P2,P3} and {P2,P3,P4}) never hold
-    /// both P1 and P4.
-    pub(in crate::lp) fn apart() -> Instance {
+    /// both P1 and P4. `phases` phases, all alike.
+    pub(in crate::lp) fn apart(phases: usize) -> Instance {
         let practice = |id: &str, x: f64, ceiling: f64| {
             serde_json::json!({
                 "id": id, "name": id, "district": "D", "location": {"x": x, "y": 0},
@@ -203,7 +219,8 @@ pub(super) mod tests {
             "name": "fragments apart",
             "policy": {
                 "norm_per_fte": 10, "ceiling_ratio": 1.0, "max_walk_m": 2000,
-                "detour_factor": 1.0, "phases": 1, "phase_labels": ["F1"],
+                "detour_factor": 1.0, "phases": phases,
+                "phase_labels": (1..=phases).map(|t| format!("F{t}")).collect::<Vec<_>>(),
                 "max_moves_per_phase": null, "max_intake_per_phase": null,
                 "max_outflow_per_phase": null,
                 "weights": {"waiting": 1000, "excess": 100, "out_of_district": 10,
@@ -225,7 +242,7 @@ pub(super) mod tests {
     /// arrives anywhere), worth the waiting resident's one phase.
     #[test]
     fn the_window_pools_the_two_fragments() {
-        let instance = apart();
+        let instance = apart(1);
         let f = Formulation::build(&instance, &Distances::compute(&instance));
         let values = f.idle_solution(&instance);
         let activity: Vec<f64> = f.rows.iter().map(|r| r.activity(&values)).collect();
@@ -233,9 +250,13 @@ pub(super) mod tests {
         assert_eq!(fragments.room(&f, &activity, &values, 0, 1), Some(0.5));
         assert_eq!(fragments.room(&f, &activity, &values, 1, 1), Some(0.0));
         assert_eq!(fragments.room(&f, &activity, &values, 3, 1), Some(0.5));
+        let window = Window {
+            practices: vec![0, 3],
+            phases: Some((1, 1)),
+        };
         assert_eq!(
             fragments.windows(&f, &activity, &values),
-            vec![(1000.0, vec![0, 3])]
+            vec![(1000.0, window)]
         );
     }
 }

@@ -116,11 +116,31 @@ pub(super) struct Report {
     pub gain: f64,
 }
 
+/// The practices whose columns a window program frees, and the phases in which it may
+/// change them.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) struct Window {
+    /// The practices, ascending.
+    pub practices: Vec<usize>,
+    /// The first and last phase whose increments may change; `None`: every phase.
+    pub phases: Option<(usize, usize)>,
+}
+
+impl Window {
+    /// A window over every phase.
+    fn all_phases(practices: Vec<usize>) -> Window {
+        Window {
+            practices,
+            phases: None,
+        }
+    }
+}
+
 /// What every pass of one [`Search::run`] shares: when each window was last solved, the
 /// deadline, whether to trace, and the running report.
 struct Run {
     /// The stamp at which each window was last solved (see [`Search::solve_window`]).
-    solved_at: BTreeMap<Vec<usize>, u64>,
+    solved_at: BTreeMap<Window, u64>,
     deadline: Instant,
     trace: bool,
     report: Report,
@@ -255,7 +275,7 @@ impl<'a> Search<'a> {
     /// one solve of `budget` each.
     fn pass(
         &mut self,
-        windows: &[(f64, Vec<usize>)],
+        windows: &[(f64, Window)],
         budget: &mut usize,
         values: &mut [f64],
         run: &mut Run,
@@ -281,7 +301,9 @@ impl<'a> Search<'a> {
                     _ => 0.0,
                 };
                 eprintln!(
-                    "          window {window:?}: {:.3}s, gain {gain:.1}, potential {potential:.1}",
+                    "          window {:?} phases {:?}: {:.3}s, gain {gain:.1}, potential {potential:.1}",
+                    window.practices,
+                    window.phases,
                     started.elapsed().as_secs_f64()
                 );
             }
@@ -307,7 +329,7 @@ impl<'a> Search<'a> {
 
     /// Every practice with its nearest neighbours (straight line, then index), once per
     /// distinct set, in decreasing order of what the plan costs above `lp` on their columns.
-    fn windows(&self, values: &[f64], lp: &[f64]) -> Vec<(f64, Vec<usize>)> {
+    fn windows(&self, values: &[f64], lp: &[f64]) -> Vec<(f64, Window)> {
         let practices = &self.instance.practices;
         let mut out: Vec<Vec<usize>> = Vec::new();
         for (p, seed) in practices.iter().enumerate() {
@@ -339,6 +361,9 @@ impl<'a> Search<'a> {
             out.into_iter().map(|w| (excess_cost(&w), w)).collect();
         keyed.sort_by(|x, y| y.0.total_cmp(&x.0).then_with(|| x.1.cmp(&y.1)));
         keyed
+            .into_iter()
+            .map(|(potential, w)| (potential, Window::all_phases(w)))
+            .collect()
     }
 
     /// The free columns of a window of practices: their pairs and excess, and the waiting
@@ -364,12 +389,12 @@ impl<'a> Search<'a> {
     /// of its rows changed after that.
     fn solve_window(
         &mut self,
-        practices: &[usize],
+        window: &Window,
         since: Option<u64>,
         values: &mut [f64],
         seconds: f64,
     ) -> Result<Outcome, SolveError> {
-        let free = self.free_columns(practices);
+        let free = self.free_columns(&window.practices);
         for (k, &c) in free.iter().enumerate() {
             self.local[c] = Some(k);
         }
@@ -387,7 +412,7 @@ impl<'a> Search<'a> {
         let outcome = if clean {
             Ok(Outcome::Clean)
         } else {
-            let program = self.program(practices, &free, &rows, values);
+            let program = self.program(window, &free, &rows, values);
             match solve_program(&program, seconds)? {
                 Solution::Found(states) => Ok(self.take(&free, &rows, states, values)),
                 Solution::None => Ok(Outcome::Unchanged),
@@ -406,13 +431,7 @@ impl<'a> Search<'a> {
     /// The window as a formulation of its own, written in increments like the LP: the free
     /// columns (in `free`'s order), every row that holds one with the fixed columns' share
     /// taken into its right-hand side, and the window's pairs.
-    fn program(
-        &self,
-        practices: &[usize],
-        free: &[usize],
-        rows: &[usize],
-        values: &[f64],
-    ) -> Program {
+    fn program(&self, window: &Window, free: &[usize], rows: &[usize], values: &[f64]) -> Program {
         let f = self.f;
         let local = |c: usize| self.local[c].expect("a pair of the window is free");
         let mut sub = Formulation {
@@ -441,7 +460,7 @@ impl<'a> Search<'a> {
                 rhs: row.rhs - fixed,
             });
         }
-        for &p in practices {
+        for &p in &window.practices {
             for &i in &self.origins_at[p] {
                 let mut o = f.origins[i].clone();
                 o.remain.iter_mut().for_each(|c| *c = local(*c));
@@ -454,10 +473,20 @@ impl<'a> Search<'a> {
                 sub.destinations.push(d);
             }
         }
-        Program {
-            increments: Increments::new(&sub),
-            start: free.iter().map(|&c| values[c]).collect(),
+        let start: Vec<f64> = free.iter().map(|&c| values[c]).collect();
+        let mut increments = Increments::new(&sub);
+        // Phases outside the window's keep their increments: the plan before them stays,
+        // and what the window changes carries over into the phases after them unchanged.
+        if let Some((first, last)) = window.phases {
+            for t in (1..first).chain(last + 1..=self.instance.phases()) {
+                for (c, step) in increments.phase_values(t, &start) {
+                    let column = &mut increments.columns[c];
+                    column.lower = step;
+                    column.upper = step;
+                }
+            }
         }
+        Program { increments, start }
     }
 
     /// Takes the window's solution `states` (in `free`'s order) if it is integral after
@@ -679,7 +708,7 @@ mod tests {
     /// and the search reaches the MIP optimum: nobody waits.
     #[test]
     fn fragment_windows_reach_what_the_nearest_do_not() {
-        let instance = crate::lp::fragments::tests::apart();
+        let instance = crate::lp::fragments::tests::apart(1);
         let f = Formulation::build(&instance, &Distances::compute(&instance));
         let (values, report) = from_idle(&instance, &f);
         assert_feasible(&f, &values);
@@ -691,5 +720,27 @@ mod tests {
             "{value} vs MIP {optimum}"
         );
         assert_eq!(report.improved, 1);
+    }
+
+    /// A window over phase 2 alone keeps phase 1 as it is and carries its change into the
+    /// phases after it: on `apart` with three phases, the resident waits in phase 1 and is
+    /// registered from phase 2 on (2 moves and a registration, in phase 2).
+    #[test]
+    fn a_window_changes_only_its_phases() {
+        let instance = crate::lp::fragments::tests::apart(3);
+        let f = Formulation::build(&instance, &Distances::compute(&instance));
+        let mut values = f.idle_solution(&instance);
+        let mut search = Search::new(&instance, &f, &values);
+        let window = Window {
+            practices: vec![0, 3],
+            phases: Some((2, 2)),
+        };
+        let outcome = search
+            .solve_window(&window, None, &mut values, 60.0)
+            .expect("window");
+        assert!(matches!(outcome, Outcome::Improved(_)));
+        assert_feasible(&f, &values);
+        let waiting: Vec<f64> = f.waiting[0].iter().map(|&c| values[c]).collect();
+        assert_eq!(waiting, [1.0, 0.0, 0.0]);
     }
 }
