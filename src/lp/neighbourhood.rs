@@ -54,15 +54,15 @@ const MAX_PASSES: usize = 5;
 /// stays well inside the default time limit).
 const MAX_SOLVES: usize = 120;
 
-/// Fragment windows ([`Fragments`]) solved at most, after the nearest-neighbour ones, on
-/// models of up to [`FRAGMENT_FULL_COLUMNS`] columns; larger ones get proportionally fewer
-/// (their windows take longer): a budget in work, like [`MAX_SOLVES`]. On a 120-area city
-/// (9.6k columns) the 200 took 40 s and gained 18k (0.03% → 0.029%); on a 250-area one
-/// (33.6k) they took 100 s and gained 14k, pushing the run from 90 s to 190 s.
+/// Fragment windows ([`Fragments`]) solved at most, after the nearest-neighbour ones.
 const MAX_FRAGMENT_SOLVES: usize = 200;
 
-/// See [`MAX_FRAGMENT_SOLVES`].
-const FRAGMENT_FULL_COLUMNS: usize = 20_000;
+/// HiGHS's LP iterations the fragment windows may spend together: a budget in work that
+/// is the same on every machine, and that follows how hard the windows are, which their
+/// number does not. On the 120-area city all of them (41) took 4,832 iterations, 0.1 s
+/// each; on that city with 12 phases 64 took 267k, 1.9 s each, and ran the plan into the
+/// default time limit for a gain of 0.006%.
+const FRAGMENT_ITERATIONS: u64 = 30_000;
 
 /// No fragment windows above this many columns: on a 500 × 300 × 12 region (103k) they
 /// gained 8.5k of the 600k its rounding lost, at 1.6 s each, and ran the plan into the
@@ -103,6 +103,9 @@ pub(super) struct Search<'a> {
     local: Vec<Option<usize>>,
     /// Scratch: whether a row is in the current window.
     in_window: Vec<bool>,
+    /// HiGHS's LP iterations in every window program solved so far: the work done, the
+    /// same on every machine (one thread, fixed seed).
+    iterations: u64,
 }
 
 /// What the search did, for the trace.
@@ -144,6 +147,8 @@ struct Run {
     deadline: Instant,
     trace: bool,
     report: Report,
+    /// No window is started once [`Search::iterations`] reaches this.
+    iterations_until: u64,
 }
 
 /// How a pass over a list of windows ended.
@@ -224,6 +229,7 @@ impl<'a> Search<'a> {
             changed_at: vec![0; f.rows.len()],
             local: vec![None; f.columns.len()],
             in_window: vec![false; f.rows.len()],
+            iterations: 0,
         }
     }
 
@@ -232,8 +238,8 @@ impl<'a> Search<'a> {
     /// promising first (by how much more the plan costs than `lp` on the window's
     /// columns), in passes until one finds nothing or [`MAX_PASSES`] or [`MAX_SOLVES`] are
     /// done; then the fragment windows ([`Fragments`]), drawn again from the plan before
-    /// each pass, within [`MAX_FRAGMENT_SOLVES`] (none on large models, see
-    /// [`FRAGMENT_MAX_COLUMNS`]). `trace` prints every window solved.
+    /// each pass, within [`MAX_FRAGMENT_SOLVES`] and [`FRAGMENT_ITERATIONS`] (none on large
+    /// models, see [`FRAGMENT_MAX_COLUMNS`]). `trace` prints every window solved.
     pub fn run(
         &mut self,
         values: &mut [f64],
@@ -246,6 +252,7 @@ impl<'a> Search<'a> {
             deadline,
             trace,
             report: Report::default(),
+            iterations_until: u64::MAX,
         };
         let windows = self.windows(values, lp);
         let mut budget = MAX_SOLVES;
@@ -261,7 +268,8 @@ impl<'a> Search<'a> {
             return Ok(run.report);
         }
         let fragments = Fragments::new(self.instance, self.f);
-        let mut budget = MAX_FRAGMENT_SOLVES * FRAGMENT_FULL_COLUMNS.min(columns) / columns.max(1);
+        let mut budget = MAX_FRAGMENT_SOLVES;
+        run.iterations_until = self.iterations + FRAGMENT_ITERATIONS;
         for _ in 0..MAX_PASSES {
             let windows = fragments.windows(self.f, &self.activity, values);
             if self.pass(&windows, &mut budget, values, &mut run)? != PassEnd::Improved {
@@ -282,7 +290,7 @@ impl<'a> Search<'a> {
     ) -> Result<PassEnd, SolveError> {
         let before = run.report.improved;
         for (potential, window) in windows {
-            if *budget == 0 {
+            if *budget == 0 || self.iterations >= run.iterations_until {
                 return Ok(PassEnd::OutOfBudget);
             }
             let left = run
@@ -293,6 +301,7 @@ impl<'a> Search<'a> {
                 return Ok(PassEnd::OutOfTime);
             }
             let started = Instant::now();
+            let iterations_before = self.iterations;
             let since = run.solved_at.get(window).copied();
             let outcome = self.solve_window(window, since, values, left)?;
             if run.trace && !matches!(outcome, Outcome::Clean) {
@@ -301,10 +310,12 @@ impl<'a> Search<'a> {
                     _ => 0.0,
                 };
                 eprintln!(
-                    "          window {:?} phases {:?}: {:.3}s, gain {gain:.1}, potential {potential:.1}",
+                    "          window {:?} phases {:?}: {:.3}s, {} LP iterations, gain {gain:.1}, \
+                     potential {potential:.1}",
                     window.practices,
                     window.phases,
-                    started.elapsed().as_secs_f64()
+                    started.elapsed().as_secs_f64(),
+                    self.iterations - iterations_before,
                 );
             }
             match outcome {
@@ -413,7 +424,9 @@ impl<'a> Search<'a> {
             Ok(Outcome::Clean)
         } else {
             let program = self.program(window, &free, &rows, values);
-            match solve_program(&program, seconds)? {
+            let (solution, iterations) = solve_program(&program, seconds)?;
+            self.iterations += iterations;
+            match solution {
                 Solution::Found(states) => Ok(self.take(&free, &rows, states, values)),
                 Solution::None => Ok(Outcome::Unchanged),
                 Solution::TimedOut => Ok(Outcome::TimedOut),
@@ -594,7 +607,7 @@ enum Solution {
 
 /// Solves a window's integer program from the current plan, single-threaded with a fixed
 /// seed and a node limit.
-fn solve_program(program: &Program, seconds: f64) -> Result<Solution, SolveError> {
+fn solve_program(program: &Program, seconds: f64) -> Result<(Solution, u64), SolveError> {
     let inc = &program.increments;
     let (pb, _) = highs_problem(&inc.columns, &inc.rows, true);
     let mut model = pb.optimise(HSense::Minimise);
@@ -615,13 +628,16 @@ fn solve_program(program: &Program, seconds: f64) -> Result<Solution, SolveError
     let solved = model
         .try_solve()
         .map_err(|e| SolveError::Rejected(format!("{e:?}")))?;
-    Ok(if solved.status() == HighsModelStatus::ReachedTimeLimit {
+    // After a MIP, HiGHS reports the LP iterations of the whole search here.
+    let iterations = u64::try_from(solved.simplex_iteration_count()).unwrap_or(0);
+    let solution = if solved.status() == HighsModelStatus::ReachedTimeLimit {
         Solution::TimedOut
     } else if has_feasible_solution(&solved) {
         Solution::Found(inc.states(solved.get_solution().columns()))
     } else {
         Solution::None
-    })
+    };
+    Ok((solution, iterations))
 }
 
 #[cfg(test)]
