@@ -105,11 +105,6 @@ impl<'a> Fragments<'a> {
     /// and phases) appears once.
     pub fn windows(&self, f: &Formulation, activity: &[f64], values: &[f64]) -> Vec<(f64, Window)> {
         let phases = f.waiting.first().map_or(0, Vec::len);
-        // The phases before t stay as they are: the window pools fragments from t on. (On
-        // the 120-area city that found the same plan as windows over every phase, in smaller
-        // programs; windows of phase t alone found nothing, as what they register in t also
-        // needs room in every later phase.)
-        let range = |t: usize| Some((t, phases));
         let mut rooms = vec![0.0; self.load.len()];
         let mut out: Vec<(f64, f64, Window)> = Vec::new();
         for t in 1..=phases {
@@ -140,6 +135,14 @@ impl<'a> Fragments<'a> {
                     continue;
                 }
                 let saving: f64 = cols[t - 1..].iter().map(|&c| f.columns[c].cost).sum();
+                // The phases before t stay as they are: the window pools fragments from t
+                // on. (On the 120-area city that found the same plan as windows over every
+                // phase, in smaller programs; windows of phase t alone found nothing, as
+                // what they register in t also needs room in every later phase.)
+                let from_t = |practices| Window {
+                    practices,
+                    phases: Some((t, phases)),
+                };
                 let mut donors: Vec<(f64, usize)> = self.eligible[a]
                     .iter()
                     .filter(|q| !window.contains(q))
@@ -149,27 +152,13 @@ impl<'a> Fragments<'a> {
                 donors.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)));
                 let mut sorted = window.clone();
                 sorted.sort_unstable();
-                out.push((
-                    saving,
-                    pool,
-                    Window {
-                        practices: sorted,
-                        phases: range(t),
-                    },
-                ));
+                out.push((saving, pool, from_t(sorted)));
                 if window.len() < MAX_PRACTICES {
                     for &(_, q) in donors.iter().take(DONORS) {
                         let mut with = window.clone();
                         with.push(q);
                         with.sort_unstable();
-                        out.push((
-                            saving,
-                            pool,
-                            Window {
-                                practices: with,
-                                phases: range(t),
-                            },
-                        ));
+                        out.push((saving, pool, from_t(with)));
                     }
                 }
             }
