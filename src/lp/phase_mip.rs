@@ -196,13 +196,13 @@ mod tests {
         }
     }
 
-    /// The LP rounded with the keep candidates times `stretch` and a phase program after
-    /// every phase where the rounding lost more than `rise`.
+    /// The LP rounded with the keep program's flows widened by `widen` (stretch, margin)
+    /// and a phase program after every phase where the rounding lost more than `rise`.
     fn rounded(
         instance: &crate::model::Instance,
         f: &Formulation,
         rise: f64,
-        stretch: u64,
+        widen: (u64, u64),
     ) -> Vec<f64> {
         let mip = PhaseMip::new(f, instance.phases());
         let left = || 60.0;
@@ -214,7 +214,7 @@ mod tests {
         };
         let mut refresh = refresher(f, (&mut model, value), (&mip, rise), &left);
         let deadline = Instant::now() + Duration::from_secs(60);
-        crate::lp::repair::repair(instance, f, guide, stretch, deadline, &mut refresh)
+        crate::lp::repair::repair(instance, f, guide, widen, deadline, &mut refresh)
             .expect("a rounded plan")
     }
 
@@ -224,20 +224,21 @@ mod tests {
         instance: &crate::model::Instance,
         f: &Formulation,
     ) -> [Vec<f64>; 2] {
-        [0.0, f64::INFINITY].map(|rise| rounded(instance, f, rise, 1))
+        [0.0, f64::INFINITY].map(|rise| rounded(instance, f, rise, (1, 0)))
     }
 
-    /// With the keep candidates stretched to twice the LP's flows the rounding still keeps
-    /// every row, and stays between the LP bound and (on the small instances) the optimum.
+    /// With the keep program's flows at twice the LP's or with a margin of 15 patients on
+    /// each, the rounding still keeps every row, and stays between the LP bound and (on the
+    /// small instances) the optimum.
     #[test]
-    fn the_stretched_rounding_keeps_every_row() {
+    fn the_widened_roundings_keep_every_row() {
         let synthetic = include_str!("../../instances/synthetic/rounding-loses-20x10x3.json");
         for text in SMALL.into_iter().chain([synthetic]) {
             let instance = crate::validate::parse_instance(text).expect("valid instance");
             let f = Formulation::build(&instance, &Distances::compute(&instance));
             let (bound, _, _) = lp_in_increments(&f);
-            for rise in [0.0, f64::INFINITY] {
-                let plan = rounded(&instance, &f, rise, 2);
+            for (rise, widen) in [(0.0, (2, 0)), (f64::INFINITY, (2, 0)), (0.0, (1, 15))] {
+                let plan = rounded(&instance, &f, rise, widen);
                 assert!(keeps_every_row(&f, &plan), "{}", instance.name);
                 assert!(objective(&f, &plan) >= bound - 1e-6 * bound.abs().max(1.0));
             }

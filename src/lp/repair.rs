@@ -8,11 +8,13 @@
 //!
 //! 1. closures orphan whoever is left at a closing practice (orphaning and registering
 //!    again in the same phase is never worse than a move: no move cost, no outflow);
-//! 2. the LP's moves and registrations of the phase, rounded down, are placed all at once
-//!    (swaps between full practices are common in the LP: it moves patients home in cycles);
-//! 3. rounding down can leave a load a fraction above its bound; placements are taken back
-//!    along short paths that end at a practice with room, so a swap cycle loses one patient,
-//!    not all of them (see [`undo`]);
+//! 2. the LP's departures, arrivals and registrations of the phase, rounded down and paired
+//!    per area, are placed all at once (swaps between full practices are common in the LP:
+//!    it moves patients home in cycles), and where a load ends up above its bound,
+//!    placements are taken back until none is (see [`undo`]);
+//! 3. from that start, the keep program chooses the best integer part of the LP's
+//!    departures, arrivals and registrations rounded up (plus a margin) within
+//!    every limit of the phase (see [`keep`]); if HiGHS has no answer, step 2 stands;
 //! 4. residents still waiting are registered along augmenting chains (register at X, move
 //!    one of X's original patients on to Y, and so on, until a practice with room) while
 //!    that lowers the objective;
@@ -20,7 +22,7 @@
 //!    every load as it is, while one pays at the LP's prices (see [`cycles`]).
 //!
 //! Every limit is checked before a patient is placed and loads are brought back under their
-//! bounds in step 3, so the result is feasible whenever no bound drops below a load the
+//! bounds in steps 2 and 3, so the result is feasible whenever no bound drops below a load the
 //! rounding could not reduce in time; that case is detected and reported as `None`, and the
 //! caller falls back to the MIP.
 //!
@@ -70,6 +72,7 @@ pub(super) struct Placement {
     patients: u64,
 }
 
+#[derive(Clone)]
 pub(super) struct Phase {
     t: usize,
     intake_left: Vec<u64>,
@@ -78,6 +81,7 @@ pub(super) struct Phase {
     bound: Vec<f64>,
 }
 
+#[derive(Clone)]
 pub(super) struct State<'a> {
     instance: &'a Instance,
     f: &'a Formulation,
@@ -190,11 +194,12 @@ fn limits(instance: &Instance, t: usize, initial: &[f64]) -> Phase {
 /// rounded down without one (like an LP cut short, that makes the plan depend on the clock,
 /// and its status is `time_limit` anyway).
 ///
-/// The keep program chooses from the LP's flows rounded up and multiplied by `stretch`
-/// (1: the LP's flows). Where every practice is full, an exchange of patients with
-/// different care weights is integral only at counts whose weights balance, often larger
-/// than the LP's fractions; a stretch of 2 lets the keep program find those, but it also
-/// lets it drift from the LP. Neither is better on every instance (see `super::solve`).
+/// The keep program chooses from the LP's flows rounded up and times `stretch`, plus up to
+/// `margin` patients on each. Where every practice is full, an exchange of patients with
+/// different care weights is integral only at counts whose weights balance (13 of weight
+/// 1.0 for 10 of weight 1.3), often larger than the LP's fractions; a stretch or a margin
+/// lets the keep program find those, but it also makes its search harder and lets it drift
+/// from the LP. None is better on every instance (see `super::solve`).
 ///
 /// After each phase, `refresh(t, values)` may return a new LP solution that agrees with the
 /// plan up to phase `t` (`values` holds the plan's columns up to `t`); the following phases
@@ -204,7 +209,7 @@ pub fn repair(
     instance: &Instance,
     f: &Formulation,
     lp: Guide,
-    stretch: u64,
+    (stretch, margin): (u64, u64),
     deadline: Instant,
     refresh: &mut Refresh<'_>,
 ) -> Option<Vec<f64>> {
@@ -219,16 +224,11 @@ pub fn repair(
         load: initial.clone(),
     };
     let n_areas = instance.areas.len();
-    let mut origins_of: Vec<Vec<usize>> = vec![Vec::new(); n_areas];
-    for (i, o) in f.origins.iter().enumerate() {
-        origins_of[o.area].push(i);
-    }
-    let mut destinations_of: Vec<Vec<usize>> = vec![Vec::new(); n_areas];
-    for (j, d) in f.destinations.iter().enumerate() {
-        destinations_of[d.area].push(j);
-    }
     // Fill order: cheapest stay first (then practice index), per area.
-    let mut by_cost = destinations_of.clone();
+    let mut by_cost: Vec<Vec<usize>> = vec![Vec::new(); n_areas];
+    for (j, d) in f.destinations.iter().enumerate() {
+        by_cost[d.area].push(j);
+    }
     for js in by_cost.iter_mut() {
         js.sort_by(|&x, &y| {
             let cx = f.columns[f.destinations[x].joined[0]].cost;
@@ -253,52 +253,51 @@ pub fn repair(
                 st.remain[i] = 0;
             }
         }
-        // 2. The LP's moves and registrations of the phase, rounded up, paired per area; the
-        // keep program chooses the best integer part within every limit (see `keep`).
-        let up = candidates(
-            f,
-            &st,
-            t,
-            &lp_now.values,
-            (&origins_of, &destinations_of),
-            Round::Up(stretch),
-        );
+        // 2. The LP's moves and registrations of the phase rounded down, placed in order
+        // within the limits, and taken back where a load ends up over its bound (a swap
+        // cycle rounded down rarely balances).
+        let down = lp_counts(f, &st, t, &lp_now.values, Round::Down).placements(&st);
+        let (mut down_st, mut down_ph) = (st.clone(), ph.clone());
         let mut placed = Vec::new();
+        for pl in &down {
+            place(&mut down_st, &mut down_ph, pl, pl.patients, &mut placed);
+        }
+        undo::cascade(&mut down_st, &mut down_ph, &mut placed);
+        // 3. Started from that, the keep program chooses the best integer part of the LP's
+        // departures, arrivals and registrations rounded up (and of what step 2 placed)
+        // within every limit (see `keep`).
+        let fallback = keep::Counts::of(&st, &placed);
+        let caps = lp_counts(f, &st, t, &lp_now.values, Round::Up(stretch)).union(&fallback);
+        let start = caps.aligned(&fallback);
         let started = Instant::now();
-        let kept = keep::choose(&st, &ph, &up, lp_now.prices.as_ref(), deadline);
+        let kept = keep::choose(
+            &st,
+            &ph,
+            (&caps, margin),
+            &start,
+            lp_now.prices.as_ref(),
+            deadline,
+        );
         if std::env::var_os("SPREIDING_TRACE").is_some() {
             eprintln!(
-                "  phase {t}: keep program over {} candidates, {:.2}s{}",
-                up.len(),
+                "  phase {t}: keep program over {} departures, arrivals and registrations, {:.2}s{}",
+                caps.leave.len() + caps.arrive.len() + caps.register.len(),
                 started.elapsed().as_secs_f64(),
                 if kept.is_some() { "" } else { ", no answer" }
             );
         }
         match kept {
             Some(kept) => {
-                for (pl, k) in up.iter().zip(kept) {
-                    place(&mut st, &mut ph, pl, k, &mut placed);
+                placed.clear();
+                for pl in kept.placements(&st) {
+                    place(&mut st, &mut ph, &pl, pl.patients, &mut placed);
+                }
+                // A kept value a hair over a bound: take back along paths to room.
+                if (0..instance.practices.len()).any(|p| st.load[p] > ph.bound[p] + EPS) {
+                    undo::cascade(&mut st, &mut ph, &mut placed);
                 }
             }
-            None => {
-                // No answer: the LP's flows rounded down, in order, within the limits.
-                let down = candidates(
-                    f,
-                    &st,
-                    t,
-                    &lp_now.values,
-                    (&origins_of, &destinations_of),
-                    Round::Down,
-                );
-                for pl in &down {
-                    place(&mut st, &mut ph, pl, pl.patients, &mut placed);
-                }
-            }
-        }
-        // 3. A load can still be above its bound (rounding down departures; a kept value a
-        // hair over): take placements back along paths that end where there is room.
-        if (0..instance.practices.len()).any(|p| st.load[p] > ph.bound[p] + EPS) {
-            undo::cascade(&mut st, &mut ph, &mut placed);
+            None => (st, ph) = (down_st, down_ph),
         }
         // 4. Whoever still waits: registrations along chains, as far as room and limits go
         // and it pays.
@@ -362,81 +361,44 @@ pub fn repair(
 /// to another integral phase that keeps every row (the plan is then continued from that).
 pub type Refresh<'a> = dyn FnMut(usize, &mut [f64]) -> Option<Guide> + 'a;
 
-/// Which way the LP's flows are rounded into candidates.
+/// Which way the LP's departures, arrivals and registrations are rounded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Round {
-    /// Up, then times the stretch (see [`repair`]).
+    /// Up, times the stretch (see [`repair`]).
     Up(u64),
     Down,
 }
 
-fn round(v: f64, how: Round) -> u64 {
-    match how {
-        Round::Up(_) => (v - 1e-6).ceil().max(0.0) as u64,
+/// The LP's departures, arrivals and registrations of phase `t`, rounded `how`
+/// (departures at most the pair's patients, registrations at most the area's waiting).
+fn lp_counts(f: &Formulation, st: &State, t: usize, lp: &[f64], how: Round) -> keep::Counts {
+    let round = |v: f64| match how {
+        Round::Up(stretch) => (v - 1e-6).ceil().max(0.0) as u64 * stretch,
         Round::Down => floor(v),
-    }
-}
-
-/// The LP's departures and arrivals of phase `t` in area order, rounded `how` (up: times
-/// the stretch, departures at most the pair's patients), paired into moves (origin pair →
-/// destination pair of the same area) and registrations. Limits are not applied here;
-/// registrations of an area may add up to more than its waiting.
-fn candidates(
-    f: &Formulation,
-    st: &State,
-    t: usize,
-    lp: &[f64],
-    (origins_of, destinations_of): (&[Vec<usize>], &[Vec<usize>]),
-    how: Round,
-) -> Vec<Placement> {
-    let (opposite, stretch) = match how {
-        Round::Up(stretch) => (Round::Down, stretch),
-        Round::Down => (Round::Up(1), 1),
     };
-    let mut out = Vec::new();
-    for (a, destinations) in destinations_of.iter().enumerate() {
-        // Departures: today's patients minus the LP's remaining, rounded the other way.
+    let mut counts = keep::Counts::default();
+    for (i, o) in f.origins.iter().enumerate() {
         // Closing pairs were orphaned in step 1 and have none left.
-        let mut leave: Vec<(usize, u64)> = origins_of[a]
-            .iter()
-            .filter_map(|&i| {
-                let o = &f.origins[i];
-                let c = *o.remain.get(t - 1)?;
-                let leave = st.remain[i].saturating_sub(round(lp[c], opposite));
-                Some((i, (leave * stretch).min(st.remain[i])))
-            })
-            .collect();
-        for &j in destinations {
-            let q = f.destinations[j].practice;
-            let mut arrive = stretch
-                * round(lp[f.destinations[j].joined[t - 1]], how).saturating_sub(st.joined[j]);
-            for (i, left) in leave.iter_mut() {
-                if arrive == 0 {
-                    break;
-                }
-                if *left == 0 || f.origins[*i].practice == q {
-                    continue;
-                }
-                let k = arrive.min(*left);
-                *left -= k;
-                arrive -= k;
-                out.push(Placement {
-                    origin: Some(*i),
-                    destination: j,
-                    patients: k,
-                });
-            }
-            let k = arrive.min(st.waiting[a]);
+        if let Some(&c) = o.remain.get(t - 1) {
+            let k = round(st.remain[i] as f64 - lp[c]).min(st.remain[i]);
             if k > 0 {
-                out.push(Placement {
-                    origin: None,
-                    destination: j,
-                    patients: k,
-                });
+                counts.leave.push((i, k));
             }
         }
     }
-    out
+    for (j, d) in f.destinations.iter().enumerate() {
+        let k = round(lp[d.joined[t - 1]] - st.joined[j] as f64);
+        if k > 0 {
+            counts.arrive.push((j, k));
+        }
+    }
+    for (a, cols) in f.waiting.iter().enumerate() {
+        let k = round(st.waiting[a] as f64 - lp[cols[t - 1]]).min(st.waiting[a]);
+        if k > 0 {
+            counts.register.push((a, k));
+        }
+    }
+    counts
 }
 
 /// Places up to `k` patients of candidate `pl` as far as the state and limits allow, and

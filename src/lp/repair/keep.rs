@@ -1,17 +1,25 @@
-//! Choosing a phase's moves and registrations from the LP's rounded-up flows, as a small
-//! integer program.
+//! Choosing a phase's moves and registrations from the LP's, as a small integer program.
 //!
 //! Rounding the LP's flows down loses up to one patient per flow: where the phase's move
 //! budget or every practice is full, the LP's fractions add up to whole patients that a
 //! floor never places (on a 120-area city that was ~200 residents left waiting per phase).
-//! Rounding up overshoots. So the candidates are the LP's flows rounded *up*, and this
-//! program keeps the best integer part of each: `keep[m] ∈ 0..=k[m]` per candidate, with
-//! every limit of the phase as a row — each practice's load bound (`Σ w·in − Σ w·out ≤
-//! bound − load`), its intake and outflow, the phase's move budget, and per area no more
-//! registrations than residents waiting — and the excess above the ceiling priced as in the
-//! objective. Where every practice is full only exchanges whose care weights balance are
-//! integral; this finds them. Keeping nothing is always feasible, so there is an answer
-//! whenever HiGHS finds any solution within its node limit.
+//! Rounding up overshoots. So this program takes the LP's departures (per origin pair),
+//! arrivals (per destination pair) and registrations (per area) rounded *up*, plus a margin
+//! (see `super::repair`), and keeps the best integer part of each, with every limit of the
+//! phase as a row — each practice's load bound (`Σ w·in − Σ w·out ≤ bound − load`), its
+//! intake and outflow, the phase's move budget — and the excess above the ceiling priced as
+//! in the objective. Per area, arrivals = departures + registrations: any departure of an
+//! area can pair with any of its arrivals, so there are no pairs to choose.
+//!
+//! Where every practice is full, only exchanges whose care weights balance are integral.
+//! The program branches on what decides that: per practice and care weight, the integer
+//! total of arrivals and of departures (continuous columns below them). With the totals
+//! fixed, what is left is a flow (per care weight: from the practices patients leave,
+//! through their areas, to the practices they join), whose vertices are integral, so a
+//! simplex solve with the totals fixed gives the integer placements. With integer columns
+//! per flow instead, HiGHS found no solution within its node limit on a 500-area region,
+//! even started from keeping nothing. The program starts from the caller's fallback (the
+//! LP's flows rounded down), so it is never worse than that by its own measure.
 //!
 //! Each kept patient is valued by the LP's reduced cost of the placement over the phases
 //! left, with the rows of this phase left to the program (see [`super::prices`]): so the
@@ -19,11 +27,14 @@
 //! value. Without duals (an LP that stopped early) it is valued by the stay costs it
 //! changes and the move itself, and the value of room for later phases is not seen.
 
+use std::collections::HashMap;
 use std::time::Instant;
 
 use highs::{RowProblem, Sense};
 
+use super::super::solve::{configure, has_feasible_solution};
 use super::{Phase, Placement, Prices, State};
+use crate::model::Instance;
 
 /// The most branch-and-bound nodes per phase: the solve must end the same way on every
 /// machine, so it is bounded by work, not by the clock. The best solution found within it
@@ -37,65 +48,447 @@ const MAX_NODES: i32 = 2_000;
 /// `walk_km` weight).
 const TIE: f64 = 1e-3;
 
-/// How many of each candidate to place (none placed yet); `None` if HiGHS found no
-/// solution (the caller then rounds down and takes back by itself).
+/// What a phase may place, per area: departures per origin pair, arrivals per destination
+/// pair, registrations; each with the most the program may take (`Cap`) or, for a start,
+/// how many it takes. Any departure of an area can pair with any of its arrivals, so the
+/// program needs no pairs: per area, arrivals = departures + registrations.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Counts {
+    /// (origin pair, count).
+    pub leave: Vec<(usize, u64)>,
+    /// (destination pair, count).
+    pub arrive: Vec<(usize, u64)>,
+    /// (area, count).
+    pub register: Vec<(usize, u64)>,
+}
+
+impl Counts {
+    fn len(&self) -> usize {
+        self.leave.len() + self.arrive.len() + self.register.len()
+    }
+
+    /// The counts of `other` at this one's entries (0 where `other` has none); `other`'s
+    /// entries must all be among this one's.
+    pub fn aligned(&self, other: &Counts) -> Counts {
+        fn align(mine: &[(usize, u64)], theirs: &[(usize, u64)]) -> Vec<(usize, u64)> {
+            let index: HashMap<usize, u64> = theirs.iter().copied().collect();
+            mine.iter()
+                .map(|&(k, _)| (k, index.get(&k).copied().unwrap_or(0)))
+                .collect()
+        }
+        Counts {
+            leave: align(&self.leave, &other.leave),
+            arrive: align(&self.arrive, &other.arrive),
+            register: align(&self.register, &other.register),
+        }
+    }
+
+    /// Each entry of both, with the larger count.
+    pub fn union(&self, other: &Counts) -> Counts {
+        fn merge(a: &[(usize, u64)], b: &[(usize, u64)]) -> Vec<(usize, u64)> {
+            let mut out: Vec<(usize, u64)> = a.to_vec();
+            let mut index: HashMap<usize, usize> =
+                a.iter().enumerate().map(|(n, &(k, _))| (k, n)).collect();
+            for &(k, c) in b {
+                let n = *index.entry(k).or_insert_with(|| {
+                    out.push((k, 0));
+                    out.len() - 1
+                });
+                out[n].1 = out[n].1.max(c);
+            }
+            out
+        }
+        Counts {
+            leave: merge(&self.leave, &other.leave),
+            arrive: merge(&self.arrive, &other.arrive),
+            register: merge(&self.register, &other.register),
+        }
+    }
+
+    /// The counts of `placed`.
+    pub fn of(st: &State, placed: &[Placement]) -> Counts {
+        let mut c = Counts::default();
+        for pl in placed {
+            c.arrive.push((pl.destination, pl.patients));
+            match pl.origin {
+                Some(i) => c.leave.push((i, pl.patients)),
+                None => c
+                    .register
+                    .push((st.f.destinations[pl.destination].area, pl.patients)),
+            }
+        }
+        let sum = |v: &mut Vec<(usize, u64)>| {
+            let mut m: HashMap<usize, u64> = HashMap::new();
+            let mut order = Vec::new();
+            for &(k, n) in v.iter() {
+                *m.entry(k).or_insert_with(|| {
+                    order.push(k);
+                    0
+                }) += n;
+            }
+            *v = order.into_iter().map(|k| (k, m[&k])).collect();
+        };
+        sum(&mut c.leave);
+        sum(&mut c.arrive);
+        sum(&mut c.register);
+        c
+    }
+
+    /// The counts as placements: per area, departures paired with arrivals at another
+    /// practice in order, then registrations; what cannot be paired is left out.
+    pub fn placements(&self, st: &State) -> Vec<Placement> {
+        let f = st.f;
+        let n_areas = st.instance.areas.len();
+        let mut leave: Vec<Vec<(usize, u64)>> = vec![Vec::new(); n_areas];
+        for &(i, k) in self.leave.iter().filter(|e| e.1 > 0) {
+            leave[f.origins[i].area].push((i, k));
+        }
+        let mut register = vec![0; n_areas];
+        for &(a, k) in &self.register {
+            register[a] += k;
+        }
+        let mut out = Vec::new();
+        for &(j, mut arrive) in self.arrive.iter().filter(|e| e.1 > 0) {
+            let d = &f.destinations[j];
+            for (i, left) in leave[d.area].iter_mut() {
+                if arrive == 0 {
+                    break;
+                }
+                if *left == 0 || f.origins[*i].practice == d.practice {
+                    continue;
+                }
+                let k = arrive.min(*left);
+                (*left, arrive) = (*left - k, arrive - k);
+                out.push(Placement {
+                    origin: Some(*i),
+                    destination: j,
+                    patients: k,
+                });
+            }
+            let k = arrive.min(register[d.area]);
+            if k > 0 {
+                register[d.area] -= k;
+                out.push(Placement {
+                    origin: None,
+                    destination: j,
+                    patients: k,
+                });
+            }
+        }
+        out
+    }
+}
+
+/// How many of each entry of `caps` to place (none placed yet), starting from `start`
+/// (counts at the entries of `caps`, a feasible placement); `None` if HiGHS found no
+/// solution (the caller then keeps the start).
 pub(super) fn choose(
     st: &State,
     ph: &Phase,
-    candidates: &[Placement],
+    (caps, margin): (&Counts, u64),
+    start: &Counts,
     prices: Option<&Prices>,
     deadline: Instant,
-) -> Option<Vec<u64>> {
-    if candidates.is_empty() {
-        return Some(Vec::new());
+) -> Option<Counts> {
+    if caps.len() == 0 {
+        return Some(Counts::default());
     }
-    let seconds_left = deadline
-        .saturating_duration_since(Instant::now())
-        .as_secs_f64();
-    if seconds_left <= 0.0 {
+    let seconds_left = || {
+        deadline
+            .saturating_duration_since(Instant::now())
+            .as_secs_f64()
+    };
+    if seconds_left() <= 0.0 {
         return None;
     }
-    let inst = st.instance;
+    let groups = Groups::new(st, caps);
+    let program = totals_program(st, ph, (caps, margin), prices, &groups);
+    let start = program.start(st, caps, start, &groups);
+    let mut model = program.pb.try_optimise(Sense::Minimise).ok()?;
+    // HiGHS ignores a start it finds infeasible.
+    let _ = model.try_set_solution(Some(&start), None, None, None);
+    configure(&mut model, seconds_left(), false).ok()?;
+    model.try_set_option("mip_max_nodes", MAX_NODES).ok()?;
+    model.try_set_option("mip_rel_gap", 1e-9).ok()?;
+    let solved = model.try_solve().ok()?;
+    if !has_feasible_solution(&solved) {
+        return None;
+    }
+    let n = caps.len();
+    let values = solved.get_solution().columns().to_vec();
+    let totals: Vec<f64> = values[2 * n..][..groups.keys.len()]
+        .iter()
+        .map(|v| v.round().max(0.0))
+        .collect();
+    let trace = std::env::var_os("SPREIDING_TRACE").is_some();
+    if trace {
+        eprintln!(
+            "    keep program: {} integer totals, {:?}, value {:.1}, gap {:.2e}",
+            totals.len(),
+            solved.status(),
+            solved.objective_value(),
+            solved.mip_gap()
+        );
+    }
+    // The totals fixed, the rest is a flow problem: its vertices are integral.
+    let flows = flows_program(st, ph.t, (caps, margin), prices, &groups, &totals);
+    let mut model = flows.try_optimise(Sense::Minimise).ok()?;
+    configure(&mut model, seconds_left(), false).ok()?;
+    model.try_set_option("solver", "simplex").ok()?;
+    let values = match model.try_solve() {
+        Ok(solved) if has_feasible_solution(&solved) => solved.get_solution().columns().to_vec(),
+        // Out of time or numerically off: the program's own values, rounded down.
+        _ => values[..2 * n].to_vec(),
+    };
+    if trace {
+        let fractional = values
+            .iter()
+            .filter(|v| (*v - v.round()).abs() > 1e-6)
+            .count();
+        if fractional > 0 {
+            eprintln!("    keep program: {fractional} fractional flows rounded down");
+        }
+    }
+    let count = |v: f64| (v + 1e-6).floor().max(0.0) as u64;
+    let mut kept = (0..n).map(|e| count(values[e]) + count(values[n + e]));
+    let mut take = |entries: &[(usize, u64)]| -> Vec<(usize, u64)> {
+        entries
+            .iter()
+            .map(|&(k, _)| (k, kept.next().unwrap_or(0)))
+            .collect()
+    };
+    Some(Counts {
+        leave: take(&caps.leave),
+        arrive: take(&caps.arrive),
+        register: take(&caps.register),
+    })
+}
+
+/// The entries grouped by the practice their patients arrive at or leave, per care
+/// weight: the integer totals of the program.
+struct Groups {
+    /// Per column (departures, then arrivals, then registrations), its group; `None` for a
+    /// registration.
+    of: Vec<Option<usize>>,
+    /// Per group: its practice, the care weight, and whether it counts arrivals.
+    keys: Vec<(usize, f64, bool)>,
+}
+
+impl Groups {
+    fn new(st: &State, caps: &Counts) -> Groups {
+        let mut index: HashMap<(usize, u64, bool), usize> = HashMap::new();
+        let mut keys = Vec::new();
+        let mut group = |practice: usize, weight: f64, arrive: bool| {
+            *index
+                .entry((practice, weight.to_bits(), arrive))
+                .or_insert_with(|| {
+                    keys.push((practice, weight, arrive));
+                    keys.len() - 1
+                })
+        };
+        let (f, areas) = (st.f, &st.instance.areas);
+        let mut of = Vec::with_capacity(caps.len());
+        for &(i, _) in &caps.leave {
+            let o = &f.origins[i];
+            of.push(Some(group(o.practice, areas[o.area].care_weight, false)));
+        }
+        for &(j, _) in &caps.arrive {
+            let d = &f.destinations[j];
+            of.push(Some(group(d.practice, areas[d.area].care_weight, true)));
+        }
+        of.extend(caps.register.iter().map(|_| None));
+        Groups { of, keys }
+    }
+}
+
+/// What each column (departures, arrivals, registrations) costs per patient: a move costs
+/// its departure plus its arrival.
+fn costs(st: &State, caps: &Counts, prices: Option<&Prices>, t: usize) -> Vec<f64> {
+    let (inst, f) = (st.instance, st.f);
     let w = inst.policy.weights;
-    let phases_left = (inst.phases() - ph.t + 1) as f64;
+    let phases_left = (inst.phases() - t + 1) as f64;
+    let leave = caps.leave.iter().map(|&(i, _)| {
+        let o = &f.origins[i];
+        match prices {
+            // The LP's reduced costs, later phases included (see `prices`).
+            Some(prices) => -prices.after(f, &o.remain, t),
+            None => {
+                // The last remain column carries −W.move (moves telescope); add it back.
+                let last = if o.remain.len() == 1 { w.moves } else { 0.0 };
+                -(f.columns[o.remain[0]].cost + last) * phases_left + w.moves
+            }
+        }
+    });
+    let arrive = caps.arrive.iter().map(|&(j, _)| {
+        let d = &f.destinations[j];
+        match prices {
+            Some(prices) => prices.after(f, &d.joined, t),
+            None => f.columns[d.joined[0]].cost * phases_left,
+        }
+    });
+    let register = caps.register.iter().map(|&(a, _)| match prices {
+        Some(prices) => -prices.after(f, &f.waiting[a], t),
+        None => -w.waiting * phases_left,
+    });
+    leave.chain(arrive).chain(register).collect()
+}
+
+/// Per entry of `caps` (departures, arrivals, registrations), how many more than its cap
+/// the program may take: `margin`, within the pair's patients or the area's waiting.
+fn margins(st: &State, caps: &Counts, margin: u64) -> Vec<u64> {
+    let leave = caps
+        .leave
+        .iter()
+        .map(|&(i, cap)| st.remain[i].saturating_sub(cap));
+    let arrive = caps.arrive.iter().map(|_| u64::MAX);
+    let register = caps
+        .register
+        .iter()
+        .map(|&(a, cap)| st.waiting[a].saturating_sub(cap));
+    leave
+        .chain(arrive)
+        .chain(register)
+        .map(|room| room.min(margin))
+        .collect()
+}
+
+/// Two columns per entry of `caps` (departures, arrivals, registrations): up to its cap,
+/// then up to its margin (see [`margins`]), the second priced a little higher so that where
+/// prices tie the program follows the LP; and a row per area: arrivals = departures +
+/// registrations. Returns the columns (every entry's first, then every entry's second).
+fn flow_columns(
+    st: &State,
+    t: usize,
+    (caps, margin): (&Counts, u64),
+    prices: Option<&Prices>,
+    pb: &mut RowProblem,
+) -> Vec<highs::Col> {
+    let f = st.f;
+    let costs = costs(st, caps, prices, t);
+    let entries: Vec<(usize, u64)> = caps
+        .leave
+        .iter()
+        .chain(&caps.arrive)
+        .chain(&caps.register)
+        .copied()
+        .collect();
+    let n = entries.len();
+    let (nl, na) = (caps.leave.len(), caps.arrive.len());
+    // Keeping the LP's own arrivals is worth a little more (`TIE`).
+    let tie = |e: usize| if (nl..nl + na).contains(&e) { TIE } else { 0.0 };
+    let mut cols: Vec<highs::Col> = (0..n)
+        .map(|e| pb.add_column(costs[e] - tie(e), 0.0..=entries[e].1 as f64))
+        .collect();
+    for (e, margin) in margins(st, caps, margin).into_iter().enumerate() {
+        cols.push(pb.add_column(costs[e] + 2.0 * TIE, 0.0..=margin as f64));
+    }
+    let area = |e: usize| {
+        let k = entries[e].0;
+        if e < nl {
+            (f.origins[k].area, -1.0)
+        } else if e < nl + na {
+            (f.destinations[k].area, 1.0)
+        } else {
+            (k, -1.0)
+        }
+    };
+    let mut rows: Vec<Vec<(highs::Col, f64)>> = vec![Vec::new(); st.instance.areas.len()];
+    for (c, &col) in cols.iter().enumerate() {
+        let (a, sign) = area(c % n);
+        rows[a].push((col, sign));
+    }
+    for terms in rows.into_iter().filter(|r| !r.is_empty()) {
+        pb.add_row(0.0..=0.0, terms);
+    }
+    cols
+}
+
+/// Per group, its columns.
+fn members(groups: &Groups, cols: &[highs::Col]) -> Vec<Vec<highs::Col>> {
+    let mut members = vec![Vec::new(); groups.keys.len()];
+    for (c, &col) in cols.iter().enumerate() {
+        if let Some(g) = groups.of[c % groups.of.len()] {
+            members[g].push(col);
+        }
+    }
+    members
+}
+
+/// The keep program and where its excess columns are.
+struct Program {
+    pb: RowProblem,
+    /// Per excess column, its practice and ceiling.
+    excess: Vec<(usize, f64)>,
+}
+
+impl Program {
+    /// `start` as the program's column values: the entries, the totals, the excess.
+    fn start(&self, st: &State, caps: &Counts, start: &Counts, groups: &Groups) -> Vec<f64> {
+        let counts = start
+            .leave
+            .iter()
+            .chain(&start.arrive)
+            .chain(&start.register);
+        let caps = caps.leave.iter().chain(&caps.arrive).chain(&caps.register);
+        let (base, extra): (Vec<f64>, Vec<f64>) = counts
+            .zip(caps)
+            .map(|(&(_, k), &(_, cap))| (k.min(cap) as f64, k.saturating_sub(cap) as f64))
+            .unzip();
+        let mut sums = vec![0.0; groups.keys.len()];
+        for (g, (&b, &e)) in groups.of.iter().zip(base.iter().zip(&extra)) {
+            if let Some(g) = *g {
+                sums[g] += b + e;
+            }
+        }
+        let mut out = base;
+        out.extend(extra);
+        let mut load = st.load.clone();
+        for (&(x, weight, arrive), &sum) in groups.keys.iter().zip(&sums) {
+            load[x] += if arrive { weight * sum } else { -weight * sum };
+        }
+        out.extend(sums);
+        out.extend(self.excess.iter().map(|&(x, c)| (load[x] - c).max(0.0)));
+        out
+    }
+}
+
+/// The keep program: two columns per entry of `caps` (see [`flow_columns`]), then one
+/// integer column per group totalling its members, then the excess columns. Every limit of the phase is a row
+/// over the totals.
+fn totals_program(
+    st: &State,
+    ph: &Phase,
+    (caps, margin): (&Counts, u64),
+    prices: Option<&Prices>,
+    groups: &Groups,
+) -> Program {
+    let inst: &Instance = st.instance;
+    let w = inst.policy.weights;
     let n = inst.practices.len();
     let mut pb = RowProblem::default();
+    let cols = flow_columns(st, ph.t, (caps, margin), prices, &mut pb);
+    let totals: Vec<highs::Col> = groups
+        .keys
+        .iter()
+        .map(|_| pb.add_integer_column(0.0, 0.0..))
+        .collect();
+    for (members, &total) in members(groups, &cols).into_iter().zip(&totals) {
+        let terms = members.into_iter().map(|c| (c, 1.0));
+        pb.add_row(0.0..=0.0, terms.chain([(total, -1.0)]));
+    }
     let mut load_rows: Vec<Vec<(highs::Col, f64)>> = vec![Vec::new(); n];
     let mut intake_rows: Vec<Vec<(highs::Col, f64)>> = vec![Vec::new(); n];
     let mut outflow_rows: Vec<Vec<(highs::Col, f64)>> = vec![Vec::new(); n];
-    let mut registration_rows: Vec<Vec<(highs::Col, f64)>> = vec![Vec::new(); inst.areas.len()];
-    let mut budget_row = Vec::with_capacity(candidates.len());
-    for pl in candidates {
-        let d = &st.f.destinations[pl.destination];
-        let weight = inst.areas[d.area].care_weight;
-        let stay_in = st.f.columns[d.joined[0]].cost;
-        let cost = match prices {
-            // The LP's reduced cost of the placement, later phases included (see `prices`).
-            Some(prices) => prices.placement(st.f, pl.origin, pl.destination, ph.t) - TIE,
-            None => match pl.origin {
-                Some(i) => {
-                    // The last remain column carries −W.move (moves telescope); add it back.
-                    let o = &st.f.origins[i];
-                    let last = if o.remain.len() == 1 { w.moves } else { 0.0 };
-                    let stay_out = st.f.columns[o.remain[0]].cost + last;
-                    (stay_in - stay_out) * phases_left + w.moves
-                }
-                None => (stay_in - w.waiting) * phases_left,
-            },
-        };
-        let col = pb.add_integer_column(cost, 0.0..=pl.patients as f64);
-        load_rows[d.practice].push((col, weight));
-        intake_rows[d.practice].push((col, 1.0));
-        budget_row.push((col, 1.0));
-        match pl.origin {
-            Some(i) => {
-                let p = st.f.origins[i].practice;
-                load_rows[p].push((col, -weight));
-                outflow_rows[p].push((col, 1.0));
-            }
-            None => registration_rows[d.area].push((col, 1.0)),
+    for (&(x, weight, arrive), &col) in groups.keys.iter().zip(&totals) {
+        if arrive {
+            load_rows[x].push((col, weight));
+            intake_rows[x].push((col, 1.0));
+        } else {
+            load_rows[x].push((col, -weight));
+            outflow_rows[x].push((col, 1.0));
         }
     }
+    let mut excess = Vec::new();
     for (x, terms) in load_rows.iter_mut().enumerate() {
         if terms.is_empty() {
             continue;
@@ -106,8 +499,13 @@ pub(super) fn choose(
         if ph.bound[x] > c {
             // With prices, the later phases' excess is in them (the duals of their load
             // rows); without, this phase's excess is assumed to last.
-            let excess_phases = if prices.is_some() { 1.0 } else { phases_left };
+            let excess_phases = if prices.is_some() {
+                1.0
+            } else {
+                (inst.phases() - ph.t + 1) as f64
+            };
             let e = pb.add_column(w.excess * excess_phases, 0.0..);
+            excess.push((x, c));
             terms.push((e, -1.0));
             pb.add_row(..=c - st.load[x], terms.iter().copied());
         }
@@ -123,40 +521,29 @@ pub(super) fn choose(
             pb.add_row(..=left, terms);
         }
     }
-    for (a, terms) in registration_rows.into_iter().enumerate() {
-        if !terms.is_empty() {
-            pb.add_row(..=st.waiting[a] as f64, terms);
-        }
-    }
     if let Some(left) = limited(ph.moves_left) {
-        pb.add_row(..=left, budget_row);
+        let arrivals = groups.keys.iter().zip(&totals).filter(|(k, _)| k.2);
+        pb.add_row(..=left, arrivals.map(|(_, &col)| (col, 1.0)));
     }
-    let mut model = pb.try_optimise(Sense::Minimise).ok()?;
-    model.make_quiet();
-    model.try_set_option("threads", 1).ok()?;
-    model.try_set_option("random_seed", 0).ok()?;
-    model.try_set_option("mip_max_nodes", MAX_NODES).ok()?;
-    model.try_set_option("time_limit", seconds_left).ok()?;
-    model.try_set_option("mip_rel_gap", 1e-9).ok()?;
-    let solved = model.try_solve().ok()?;
-    let feasible = super::super::solve::has_feasible_solution(&solved);
-    if !feasible {
-        return None;
+    Program { pb, excess }
+}
+
+/// The keep program with its totals fixed at `totals`: every row over the totals is then
+/// settled, and what is left is a flow (per care weight, from the practices patients leave
+/// through their areas to the practices they join, registrations entering at the areas),
+/// so its matrix is totally unimodular and a simplex vertex is integral.
+fn flows_program(
+    st: &State,
+    t: usize,
+    (caps, margin): (&Counts, u64),
+    prices: Option<&Prices>,
+    groups: &Groups,
+    totals: &[f64],
+) -> RowProblem {
+    let mut pb = RowProblem::default();
+    let cols = flow_columns(st, t, (caps, margin), prices, &mut pb);
+    for (members, &total) in members(groups, &cols).into_iter().zip(totals) {
+        pb.add_row(total..=total, members.into_iter().map(|c| (c, 1.0)));
     }
-    if std::env::var_os("SPREIDING_TRACE").is_some() {
-        eprintln!(
-            "    keep program: {:?}, value {:.1}, gap {:.2e}",
-            solved.status(),
-            solved.objective_value(),
-            solved.mip_gap()
-        );
-    }
-    let solution = solved.get_solution();
-    Some(
-        solution.columns()[..]
-            .iter()
-            .zip(candidates)
-            .map(|(&v, pl)| ((v + 1e-6).floor().max(0.0) as u64).min(pl.patients))
-            .collect(),
-    )
+    pb
 }

@@ -95,7 +95,7 @@ impl Prices {
 
     /// `Σ_{τ ≥ t} (c − y·A)` over a state's columns (indexed by phase − 1), without the
     /// rows of phase `t` that the keep program holds.
-    fn after(&self, f: &Formulation, states: &[usize], t: usize) -> f64 {
+    pub(super) fn after(&self, f: &Formulation, states: &[usize], t: usize) -> f64 {
         states
             .iter()
             .skip(t - 1)
@@ -177,7 +177,8 @@ pub(super) mod tests {
             })
         };
         let deadline = Instant::now() + Duration::from_secs(60);
-        let plan = repair(&instance, &f, guide, 1, deadline, &mut refresh).expect("a rounded plan");
+        let plan =
+            repair(&instance, &f, guide, (1, 0), deadline, &mut refresh).expect("a rounded plan");
         assert!(keeps_every_row(&f, &plan));
         (objective(&f, &plan), mip_optimum(&f))
     }
