@@ -547,3 +547,66 @@ fn flows_program(
     }
     pb
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Counts, State};
+    use crate::geo::Distances;
+    use crate::lp::Formulation;
+
+    /// One area of 10 residents, 4 waiting, registered at P1 (6) and P2 (4); P3 is empty.
+    const ONE_AREA: &str = r#"{
+      "format": "spreiding/instance@1", "name": "one area",
+      "policy": {"norm_per_fte": 10, "ceiling_ratio": 1.0, "max_walk_m": 5000,
+                 "detour_factor": 1.0, "phases": 1, "max_moves_per_phase": null,
+                 "max_intake_per_phase": null, "max_outflow_per_phase": null},
+      "areas": [{"id": "A1", "district": "C", "location": {"x": 0, "y": 0},
+                 "residents": 14, "noni": 4}],
+      "practices": [
+        {"id": "P1", "district": "C", "location": {"x": 100, "y": 0}, "fte": 1.0},
+        {"id": "P2", "district": "C", "location": {"x": 200, "y": 0}, "fte": 1.0},
+        {"id": "P3", "district": "C", "location": {"x": 300, "y": 0}, "fte": 1.0}],
+      "registrations": [{"area": "A1", "practice": "P1", "patients": 6},
+                        {"area": "A1", "practice": "P2", "patients": 4}]
+    }"#;
+
+    /// Per area, departures are paired with arrivals at another practice in order, then
+    /// registrations; an arrival at the practice a departure leaves is not paired with it.
+    #[test]
+    fn counts_pair_into_moves_and_registrations() {
+        let instance = crate::validate::parse_instance(ONE_AREA).expect("valid instance");
+        let f = Formulation::build(&instance, &Distances::compute(&instance));
+        let st = State {
+            instance: &instance,
+            f: &f,
+            remain: f.origins.iter().map(|o| o.patients).collect(),
+            joined: vec![0; f.destinations.len()],
+            waiting: vec![4],
+            load: instance.initial_loads(),
+        };
+        let origin = |p: usize| f.origins.iter().position(|o| o.practice == p).unwrap();
+        let destination = |q: usize| f.destinations.iter().position(|d| d.practice == q).unwrap();
+        // 3 leave P1 and 2 leave P2; 3 arrive at P2, 4 at P3; 2 are registered.
+        let counts = Counts {
+            leave: vec![(origin(0), 3), (origin(1), 2)],
+            arrive: vec![(destination(1), 3), (destination(2), 4)],
+            register: vec![(0, 2)],
+        };
+        let moves: Vec<(Option<usize>, usize, u64)> = counts
+            .placements(&st)
+            .iter()
+            .map(|pl| {
+                let from = pl.origin.map(|i| f.origins[i].practice);
+                (from, f.destinations[pl.destination].practice, pl.patients)
+            })
+            .collect();
+        assert_eq!(moves, [(Some(0), 1, 3), (Some(1), 2, 2), (None, 2, 2)]);
+        // Leaving P1 and arriving at P1 is no move at all.
+        let counts = Counts {
+            leave: vec![(origin(0), 2)],
+            arrive: vec![(destination(0), 2)],
+            register: vec![],
+        };
+        assert!(counts.placements(&st).is_empty());
+    }
+}

@@ -1,5 +1,6 @@
-//! The fallback when [`super::keep`] has no answer: take back placements into overloaded
-//! practices, newest first, until no load is above its bound.
+//! For the round-down fallback (the keep program's start) and after the keep program: take
+//! back placements into overloaded practices, newest first, until no load is above its
+//! bound.
 //!
 //! Taking back a move raises its origin's load again, which can push that one over in turn,
 //! so this may undo whole swap cycles; it always ends, because with nothing placed every
