@@ -281,7 +281,7 @@ pub fn repair(
         if std::env::var_os("SPREIDING_TRACE").is_some() {
             eprintln!(
                 "  phase {t}: keep program over {} departures, arrivals and registrations, {:.2}s{}",
-                caps.leave.len() + caps.arrive.len() + caps.register.len(),
+                caps.len(),
                 started.elapsed().as_secs_f64(),
                 if kept.is_some() { "" } else { ", no answer" }
             );

@@ -36,7 +36,6 @@ use highs::{RowProblem, Sense};
 
 use super::super::solve::{configure, has_feasible_solution};
 use super::{Phase, Placement, Prices, State};
-use crate::model::Instance;
 
 /// The most branch-and-bound nodes per phase: the solve must end the same way on every
 /// machine, so it is bounded by work, not by the clock. The best solution found within it
@@ -65,8 +64,14 @@ pub(super) struct Counts {
 }
 
 impl Counts {
-    fn len(&self) -> usize {
+    /// How many entries: departures, arrivals and registrations.
+    pub fn len(&self) -> usize {
         self.leave.len() + self.arrive.len() + self.register.len()
+    }
+
+    /// Every entry in the program's column order: departures, arrivals, registrations.
+    fn entries(&self) -> impl Iterator<Item = &(usize, u64)> {
+        self.leave.iter().chain(&self.arrive).chain(&self.register)
     }
 
     /// The counts of `other` at this one's entries (0 where `other` has none); `other`'s
@@ -367,13 +372,7 @@ fn flow_columns(
 ) -> Vec<highs::Col> {
     let f = st.f;
     let costs = costs(st, caps, prices, t);
-    let entries: Vec<(usize, u64)> = caps
-        .leave
-        .iter()
-        .chain(&caps.arrive)
-        .chain(&caps.register)
-        .copied()
-        .collect();
+    let entries: Vec<(usize, u64)> = caps.entries().copied().collect();
     let n = entries.len();
     let (nl, na) = (caps.leave.len(), caps.arrive.len());
     // Keeping the LP's own arrivals is worth a little more (`TIE`).
@@ -426,14 +425,9 @@ struct Program {
 impl Program {
     /// `start` as the program's column values: the entries, the totals, the excess.
     fn start(&self, st: &State, caps: &Counts, start: &Counts, groups: &Groups) -> Vec<f64> {
-        let counts = start
-            .leave
-            .iter()
-            .chain(&start.arrive)
-            .chain(&start.register);
-        let caps = caps.leave.iter().chain(&caps.arrive).chain(&caps.register);
-        let (base, extra): (Vec<f64>, Vec<f64>) = counts
-            .zip(caps)
+        let (base, extra): (Vec<f64>, Vec<f64>) = start
+            .entries()
+            .zip(caps.entries())
             .map(|(&(_, k), &(_, cap))| (k.min(cap) as f64, k.saturating_sub(cap) as f64))
             .unzip();
         let mut sums = vec![0.0; groups.keys.len()];
@@ -464,7 +458,7 @@ fn totals_program(
     prices: Option<&Prices>,
     groups: &Groups,
 ) -> Program {
-    let inst: &Instance = st.instance;
+    let inst = st.instance;
     let w = inst.policy.weights;
     let n = inst.practices.len();
     let mut pb = RowProblem::default();
