@@ -39,6 +39,23 @@ use crate::model::{
 /// small enough that a typo such as `4000` is caught before it builds a huge model.
 pub const MAX_PHASES: u32 = 120;
 
+/// Sane maxima for reals MODEL.md only bounds below. Each is far beyond any real instance,
+/// and each keeps the model within what HiGHS accepts and what f64 sums hold: a care weight
+/// of 1e20 made HiGHS refuse the model, a practice at y = 1e308 made its walking distance
+/// (and the objective) infinite.
+pub mod max {
+    /// `areas[].care_weight` (real ones are 1 to 3).
+    pub const CARE_WEIGHT: f64 = 100.0;
+    /// Each of `policy.weights` (the defaults are 0.1 to 1,000).
+    pub const OBJECTIVE_WEIGHT: f64 = 1e6;
+    /// `policy.detour_factor` (real ones are 1.2 to 1.5).
+    pub const DETOUR_FACTOR: f64 = 100.0;
+    /// `|x|` and `|y|` of RD New locations, in metres (the Netherlands: 0 to 620 km).
+    pub const RD_METRES: f64 = 1e7;
+    /// `walk_graph.edges[].length_m`.
+    pub const EDGE_METRES: f64 = 1e7;
+}
+
 /// One thing wrong with an input: JSON path, stable code, message saying what is wrong and
 /// what to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -225,6 +242,7 @@ mod code {
     pub const UNKNOWN_PRACTICE: &str = "unknown_practice";
     pub const UNKNOWN_NODE: &str = "unknown_node";
     pub const BAD_LENGTH: &str = "bad_length";
+    pub const TOO_LARGE: &str = "too_large";
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1127,6 +1145,20 @@ impl Checker {
         }
     }
 
+    /// A finite real that must be at most `max` (see [`max`]); not finite is reported
+    /// elsewhere.
+    fn at_most(&mut self, path: impl Into<String>, value: f64, max: f64) {
+        if value.is_finite() && value.abs() > max {
+            self.push(
+                path,
+                code::TOO_LARGE,
+                format!(
+                    "must be at most {max} in size, got {value:e}; no real instance comes near"
+                ),
+            );
+        }
+    }
+
     /// A real that must be finite and ≥ 0.
     fn non_negative(&mut self, path: impl Into<String>, value: f64) {
         if !value.is_finite() {
@@ -1162,6 +1194,7 @@ impl Checker {
                 ),
             );
         }
+        self.at_most("policy.detour_factor", p.detour_factor, max::DETOUR_FACTOR);
         let phases = phases_in_range(p.phases);
         if phases.is_none() {
             self.problems
@@ -1193,6 +1226,11 @@ impl Checker {
             ("walk_km", w.walk_km),
         ] {
             self.non_negative(format!("policy.weights.{key}"), value);
+            self.at_most(
+                format!("policy.weights.{key}"),
+                value,
+                max::OBJECTIVE_WEIGHT,
+            );
         }
         Policy {
             norm_per_fte: p.norm_per_fte,
@@ -1271,6 +1309,7 @@ impl Checker {
                             format!("must be a finite number of metres, got {value}"),
                         );
                     }
+                    self.at_most(format!("{path}.{key}"), value, max::RD_METRES);
                 }
                 (System::Rd, Point::Rd { x, y })
             }
@@ -1297,6 +1336,11 @@ impl Checker {
             format!("areas[{i}].care_weight"),
             a.care_weight,
             code::CARE_WEIGHT_NOT_POSITIVE,
+        );
+        self.at_most(
+            format!("areas[{i}].care_weight"),
+            a.care_weight,
+            max::CARE_WEIGHT,
         );
         Area {
             id: a.id.clone(),
@@ -1467,6 +1511,7 @@ impl Checker {
                     format!("must be a finite length ≥ 0 in metres, got {}", e.length_m),
                 );
             }
+            self.at_most(format!("{path}.length_m"), e.length_m, max::EDGE_METRES);
             if let (Some(from), Some(to)) = (from, to) {
                 edges.push((from, to, e.length_m));
             }

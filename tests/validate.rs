@@ -654,6 +654,50 @@ fn walk_graph_edges_need_known_nodes_and_sane_lengths() {
 }
 
 #[test]
+fn magnitudes_no_instance_needs_are_refused_with_their_paths() {
+    // A care weight of 1e20 made HiGHS refuse the model (exit 1), a practice at y = 1e308
+    // made the walking distance and the objective infinite (a plan `verify` rejected).
+    let message = check_set(
+        "/areas/0/care_weight",
+        json!(1e20),
+        "areas[0].care_weight",
+        "too_large",
+    );
+    assert_eq!(
+        message,
+        "must be at most 100 in size, got 1e20; no real instance comes near"
+    );
+    check_set(
+        "/policy",
+        json!({"detour_factor": 101}),
+        "policy.detour_factor",
+        "too_large",
+    );
+    check_set(
+        "/policy",
+        json!({"weights": {"walk_km": 1e308}}),
+        "policy.weights.walk_km",
+        "too_large",
+    );
+    let doc = with(rich(), "/walk_graph/edges/0/length_m", json!(1e12));
+    check_problem(
+        &doc.to_string(),
+        "walk_graph.edges[0].length_m",
+        "too_large",
+    );
+    let rd = json!({
+        "format": "spreiding/instance@1",
+        "areas": [{"id": "A1", "location": {"x": 250000, "y": 470000}}],
+        "practices": [{"id": "P1", "location": {"x": 250500, "y": -1e308}, "fte": 1.0}]
+    });
+    check_problem(&rd.to_string(), "practices[0].location.y", "too_large");
+    // The maxima themselves are accepted.
+    let doc = with(rich(), "/areas/0/care_weight", json!(100));
+    let doc = with(doc, "/policy/detour_factor", json!(100));
+    assert_eq!(parse(&doc).areas[0].care_weight, 100.0);
+}
+
+#[test]
 fn residents_below_registrations_plus_noni_is_not_an_error() {
     let doc = with(rich(), "/areas/0/residents", json!(10));
     assert_eq!(parse(&doc).areas[0].residents, Some(10));

@@ -44,16 +44,20 @@ pub(super) struct LpModel {
 }
 
 impl LpModel {
-    /// Builds the LP of `f` in increments (see [`Increments`]).
-    pub fn new(f: &Formulation) -> LpModel {
+    /// Builds the LP of `f` in increments (see [`Increments`]); an error if HiGHS refuses it
+    /// (a coefficient or bound out of its range).
+    pub fn new(f: &Formulation) -> Result<LpModel, SolveError> {
         let increments = Increments::new(f);
         let (pb, cols) = highs_problem(&increments.columns, &increments.rows, false);
-        LpModel {
+        let model = pb
+            .try_optimise(HSense::Minimise)
+            .map_err(|e| SolveError::Rejected(format!("{e:?}")))?;
+        Ok(LpModel {
             cols,
-            model: Some(pb.optimise(HSense::Minimise)),
+            model: Some(model),
             increments,
             run_time: 0.0,
-        }
+        })
     }
 
     /// Solves (again, from the last basis if there is one) within `seconds`; `ipm` picks the

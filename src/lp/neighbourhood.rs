@@ -610,7 +610,9 @@ enum Solution {
 fn solve_program(program: &Program, seconds: f64) -> Result<(Solution, u64), SolveError> {
     let inc = &program.increments;
     let (pb, _) = highs_problem(&inc.columns, &inc.rows, true);
-    let mut model = pb.optimise(HSense::Minimise);
+    let mut model = pb
+        .try_optimise(HSense::Minimise)
+        .map_err(|e| SolveError::Rejected(format!("{e:?}")))?;
     configure(&mut model, seconds, false)?;
     model
         .try_set_option("mip_max_nodes", NODES_PER_WINDOW)

@@ -102,7 +102,9 @@ impl PhaseMip {
             .map(|(&v, c)| if c.integer { v.round() } else { v })
             .collect();
         let (pb, _) = highs_problem(&columns, &inc.rows, true);
-        let mut model = pb.optimise(HSense::Minimise);
+        let mut model = pb
+            .try_optimise(HSense::Minimise)
+            .map_err(|e| SolveError::Rejected(format!("{e:?}")))?;
         configure(&mut model, seconds, false)?;
         model
             .try_set_option("mip_max_nodes", NODES)

@@ -295,7 +295,7 @@ fn run(model: Model, is_mip: bool, start: Option<&[f64]>) -> Result<Run, SolveEr
 /// back: values and duals of `f`'s columns and rows, bound with `f`'s offset included. The
 /// model stays in the returned `LpModel` for re-solves.
 pub(super) fn solve_lp(f: &Formulation, seconds: f64) -> Result<(LpModel, LpRun), SolveError> {
-    let mut model = LpModel::new(f);
+    let mut model = LpModel::new(f)?;
     let run = model.solve(seconds, f.columns.len() > IPM_FROM_COLUMNS)?;
     Ok((model, run))
 }
