@@ -48,10 +48,7 @@ impl LpModel {
     /// (a coefficient or bound out of its range).
     pub fn new(f: &Formulation) -> Result<LpModel, SolveError> {
         let increments = Increments::new(f);
-        let (pb, cols) = highs_problem(&increments.columns, &increments.rows, false);
-        let model = pb
-            .try_optimise(HSense::Minimise)
-            .map_err(|e| SolveError::Rejected(format!("{e:?}")))?;
+        let (model, cols) = highs_model(&increments.columns, &increments.rows, false)?;
         Ok(LpModel {
             cols,
             model: Some(model),
@@ -110,13 +107,22 @@ impl LpModel {
     }
 }
 
-/// `columns` and `rows` as a HiGHS problem, with the handle of each column; `integer` keeps
-/// the columns' integrality (else the LP relaxation).
-pub(super) fn highs_problem(
+/// `columns` and `rows` as a HiGHS model to minimise, with the handle of each column;
+/// `integer` keeps the columns' integrality (else the LP relaxation). An error if HiGHS
+/// refuses the model (a coefficient or bound out of its range), where `optimise` panics.
+pub(super) fn highs_model(
     columns: &[Column],
     rows: &[Row],
     integer: bool,
-) -> (RowProblem, Vec<Col>) {
+) -> Result<(Model, Vec<Col>), SolveError> {
+    let (pb, cols) = highs_problem(columns, rows, integer);
+    let model = pb
+        .try_optimise(HSense::Minimise)
+        .map_err(|e| SolveError::Rejected(format!("{e:?}")))?;
+    Ok((model, cols))
+}
+
+fn highs_problem(columns: &[Column], rows: &[Row], integer: bool) -> (RowProblem, Vec<Col>) {
     let mut pb = RowProblem::default();
     let cols: Vec<Col> = columns
         .iter()

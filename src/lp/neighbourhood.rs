@@ -24,12 +24,12 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use highs::{HighsModelStatus, Sense as HSense};
+use highs::HighsModelStatus;
 
 use super::formulation::{Formulation, Row, RowKind, Sense};
 use super::fragments::Fragments;
 use super::increments::Increments;
-use super::lp_model::highs_problem;
+use super::lp_model::highs_model;
 use super::solve::{SolveError, configure, has_feasible_solution};
 use crate::geo::straight_m;
 use crate::model::Instance;
@@ -609,10 +609,7 @@ enum Solution {
 /// seed and a node limit.
 fn solve_program(program: &Program, seconds: f64) -> Result<(Solution, u64), SolveError> {
     let inc = &program.increments;
-    let (pb, _) = highs_problem(&inc.columns, &inc.rows, true);
-    let mut model = pb
-        .try_optimise(HSense::Minimise)
-        .map_err(|e| SolveError::Rejected(format!("{e:?}")))?;
+    let (mut model, _) = highs_model(&inc.columns, &inc.rows, true)?;
     configure(&mut model, seconds, false)?;
     model
         .try_set_option("mip_max_nodes", NODES_PER_WINDOW)

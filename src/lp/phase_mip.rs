@@ -13,11 +13,11 @@
 //! It is bounded by a node limit, not the clock, so the result does not depend on the
 //! machine; a program cut off by the time limit is discarded.
 
-use highs::{HighsModelStatus, Sense as HSense};
+use highs::HighsModelStatus;
 
 use super::formulation::{Column, Formulation};
 use super::increments::Increments;
-use super::lp_model::highs_problem;
+use super::lp_model::highs_model;
 use super::solve::{SolveError, configure, has_feasible_solution};
 
 /// Branch-and-bound nodes per phase program.
@@ -101,10 +101,7 @@ impl PhaseMip {
             .zip(&columns)
             .map(|(&v, c)| if c.integer { v.round() } else { v })
             .collect();
-        let (pb, _) = highs_problem(&columns, &inc.rows, true);
-        let mut model = pb
-            .try_optimise(HSense::Minimise)
-            .map_err(|e| SolveError::Rejected(format!("{e:?}")))?;
+        let (mut model, _) = highs_model(&columns, &inc.rows, true)?;
         configure(&mut model, seconds, false)?;
         model
             .try_set_option("mip_max_nodes", NODES)
