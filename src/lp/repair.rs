@@ -292,7 +292,7 @@ pub fn repair(
                 for pl in kept.placements(&st) {
                     place(&mut st, &mut ph, &pl, pl.patients, &mut placed);
                 }
-                // A kept value a hair over a bound: take back along paths to room.
+                // A kept value a hair over a bound: take back, newest first (see `undo`).
                 if (0..instance.practices.len()).any(|p| st.load[p] > ph.bound[p] + EPS) {
                     undo::cascade(&mut st, &mut ph, &mut placed);
                 }
