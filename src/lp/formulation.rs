@@ -557,6 +557,15 @@ impl Formulation {
     /// the rounding.
     pub fn weight_balanced(&self, instance: &Instance) -> Formulation {
         let mut f = self.clone();
+        for (kind, row) in self.weight_balance_rows(instance, instance.phases()) {
+            f.rows.push(row);
+            f.row_kinds.push(kind);
+        }
+        f
+    }
+
+    /// The rows of [`Formulation::weight_balanced`] for phases 1 to `last`.
+    pub fn weight_balance_rows(&self, instance: &Instance, last: usize) -> Vec<(RowKind, Row)> {
         let initial = instance.initial_loads();
         let heaviest = instance
             .areas
@@ -580,7 +589,7 @@ impl Formulation {
             if weights.len() < 2 {
                 continue; // one weight: the load row is already a count
             }
-            for t in 1..=instance.phases() {
+            for t in 1..=last.min(instance.phases()) {
                 if self.excess[p][t - 1].is_none()
                     || instance.ceiling(p, t) - initial[p] >= heaviest
                 {
@@ -598,23 +607,17 @@ impl Formulation {
                         }
                     }
                     if !terms.is_empty() {
-                        rows.push((p, t, terms, rhs));
+                        let kind = RowKind::WeightBalance {
+                            practice: p,
+                            phase: t,
+                        };
+                        let sense = Sense::Le;
+                        rows.push((kind, Row { terms, sense, rhs }));
                     }
                 }
             }
         }
-        for (p, t, terms, rhs) in rows {
-            f.rows.push(Row {
-                terms,
-                sense: Sense::Le,
-                rhs,
-            });
-            f.row_kinds.push(RowKind::WeightBalance {
-                practice: p,
-                phase: t,
-            });
-        }
-        f
+        rows
     }
 
     /// The column values of the plan that moves nobody: today's patients stay, closures

@@ -122,65 +122,71 @@ impl Increments {
             }
         }
 
-        let mut rows = Vec::with_capacity(f.rows.len());
-        let mut row_origin = Vec::with_capacity(f.rows.len());
+        let mut increments = Increments {
+            columns,
+            rows: Vec::with_capacity(f.rows.len()),
+            offset,
+            place,
+            chains,
+            row_origin: Vec::with_capacity(f.rows.len()),
+            n_rows: f.rows.len(),
+        };
         let mut terms = Vec::new();
         for (r, row) in f.rows.iter().enumerate() {
             if f.row_kinds[r] == RowKind::Monotone {
                 continue;
             }
-            terms.clear();
-            let mut rhs = row.rhs;
-            for &(c, a) in &row.terms {
-                match place[c] {
-                    Place::Own(col) => terms.push((col, a)),
-                    Place::Chain { chain, position } => {
-                        let chain = &chains[chain];
-                        let a = match chain.start {
-                            Some(start) => {
-                                rhs -= a * start;
-                                -a
-                            }
-                            None => a,
-                        };
-                        terms.extend((0..=position).map(|k| (chain.first + k, a)));
-                    }
-                }
-            }
-            rows.push(Row {
-                terms: merged(&mut terms),
-                sense: row.sense,
-                rhs,
-            });
-            row_origin.push(Some(r));
+            let row = increments.rewrite(row, &mut terms);
+            increments.rows.push(row);
+            increments.row_origin.push(Some(r));
         }
         // What the monotone rows of an origin said: never below zero (and the departures at
         // a closing phase come out of what is left).
-        for chain in &chains {
+        for chain in &increments.chains {
             let Some(start) = chain.start else { continue };
             let mut terms: Vec<(usize, f64)> = (0..chain.states.len())
                 .map(|k| (chain.first + k, 1.0))
                 .collect();
             if let Some(x) = chain.at_close
-                && let Place::Own(col) = place[x]
+                && let Place::Own(col) = increments.place[x]
             {
                 terms.push((col, 1.0));
             }
-            rows.push(Row {
+            increments.rows.push(Row {
                 terms,
                 sense: Sense::Le,
                 rhs: start,
             });
-            row_origin.push(None);
+            increments.row_origin.push(None);
         }
-        Increments {
-            columns,
-            rows,
-            offset,
-            place,
-            chains,
-            row_origin,
-            n_rows: f.rows.len(),
+        increments
+    }
+
+    /// A row over the formulation's columns written over the LP's (`terms` is scratch
+    /// space): a state becomes its start minus or plus its increments so far.
+    pub fn rewrite(&self, row: &Row, terms: &mut Vec<(usize, f64)>) -> Row {
+        terms.clear();
+        let mut rhs = row.rhs;
+        for &(c, a) in &row.terms {
+            match self.place[c] {
+                Place::Own(col) => terms.push((col, a)),
+                Place::Chain { chain, position } => {
+                    let chain = &self.chains[chain];
+                    let a = match chain.start {
+                        Some(start) => {
+                            rhs -= a * start;
+                            -a
+                        }
+                        None => a,
+                    };
+                    terms.extend((0..=position).map(|k| (chain.first + k, a)));
+                }
+            }
+        }
+        Row {
+            terms: merged(terms),
+            sense: row.sense,
+            rhs,
         }
     }
 

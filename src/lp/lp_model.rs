@@ -41,6 +41,12 @@ pub(super) struct LpModel {
     /// re-solve given "15 s left" after a 55 s first solve stopped at once (a 500-area
     /// region lost every re-solve that way). So each solve's limit is this plus its own.
     run_time: f64,
+    /// One slack column per row added by [`LpModel::restrict`], fixed at 0 while the row
+    /// holds and freed by [`LpModel::release`] (the highs crate cannot change a row's bounds).
+    slacks: Vec<Col>,
+    /// How many of the last added rows hold (the rows of the last `restrict`, until
+    /// `release`).
+    active: usize,
 }
 
 impl LpModel {
@@ -54,7 +60,53 @@ impl LpModel {
             model: Some(model),
             increments,
             run_time: 0.0,
+            slacks: Vec::new(),
+            active: 0,
         })
+    }
+
+    /// Adds `rows` (over the formulation's columns) to the LP until [`LpModel::release`];
+    /// the next solve starts from the last basis. Their duals follow the formulation's in
+    /// [`LpRun::row_duals`], in the order given. An error if HiGHS refuses a row.
+    pub fn restrict(&mut self, rows: &[Row]) -> Result<(), SolveError> {
+        self.release();
+        let model = self
+            .model
+            .as_mut()
+            .ok_or_else(|| SolveError::Rejected("LP model lost after an error".into()))?;
+        let refused = |e| SolveError::Rejected(format!("restriction: {e:?}"));
+        let mut terms = Vec::new();
+        for row in rows {
+            let slack = model
+                .try_add_column(0.0, 0.0..=0.0, std::iter::empty())
+                .map_err(refused)?;
+            let lp_row = self.increments.rewrite(row, &mut terms);
+            let factors = lp_row
+                .terms
+                .iter()
+                .map(|&(c, k)| (self.cols[c], k))
+                .chain([(slack, -1.0)]);
+            match row.sense {
+                Sense::Le => model.try_add_row(..=lp_row.rhs, factors),
+                Sense::Eq => model.try_add_row(lp_row.rhs..=lp_row.rhs, factors),
+            }
+            .map_err(refused)?;
+            self.slacks.push(slack);
+        }
+        self.active = rows.len();
+        Ok(())
+    }
+
+    /// Lifts the rows of the last [`LpModel::restrict`]: their slacks become free to grow.
+    pub fn release(&mut self) {
+        let Some(model) = self.model.as_mut() else {
+            return;
+        };
+        let first = self.slacks.len() - self.active;
+        for &slack in &self.slacks[first..] {
+            model.change_column_bounds(slack, 0.0..);
+        }
+        self.active = 0;
     }
 
     /// Solves (again, from the last basis if there is one) within `seconds`; `ipm` picks the
@@ -75,7 +127,12 @@ impl LpModel {
             let solution = solved.get_solution();
             LpRun {
                 values: feasible.then(|| self.increments.states(solution.columns())),
-                row_duals: optimal.then(|| self.increments.duals(solution.dual_rows())),
+                row_duals: optimal.then(|| {
+                    let rows = solution.dual_rows();
+                    let mut duals = self.increments.duals(rows);
+                    duals.extend_from_slice(&rows[rows.len() - self.active..]);
+                    duals
+                }),
                 bound: optimal.then(|| solved.objective_value() + self.increments.offset),
                 optimal,
             }
@@ -148,4 +205,50 @@ fn highs_problem(columns: &[Column], rows: &[Row], integer: bool) -> (RowProblem
         };
     }
     (pb, cols)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::geo::Distances;
+    use crate::lp::solve::lp_in_increments;
+    use crate::validate::parse_instance;
+
+    /// Rows added by `restrict` give the optimum of the formulation with those rows (solved
+    /// from scratch), with their duals after the formulation's; after `release` the same
+    /// model gives the plain LP's optimum again.
+    #[test]
+    fn restrict_holds_rows_until_released() {
+        let text = include_str!("../../instances/enschede.json");
+        let instance = parse_instance(text).expect("instance");
+        let f = Formulation::build(&instance, &Distances::compute(&instance));
+        let rows = f.weight_balance_rows(&instance, 1);
+        assert!(!rows.is_empty(), "Enschede's practices are full in phase 1");
+        let mut restricted = f.clone();
+        for (kind, row) in &rows {
+            restricted.rows.push(row.clone());
+            restricted.row_kinds.push(*kind);
+        }
+        let (plain, _, _) = lp_in_increments(&f);
+        let (balanced, _, _) = lp_in_increments(&restricted);
+        assert!(balanced > plain + 1.0, "{balanced} vs {plain}");
+
+        let mut model = LpModel::new(&f).expect("model");
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-7 * b.abs();
+        let first = model.solve(60.0, false).expect("solve");
+        assert!(close(first.bound.expect("optimal"), plain));
+        let rows: Vec<Row> = rows.into_iter().map(|(_, row)| row).collect();
+        model.restrict(&rows).expect("restrict");
+        let run = model.solve(60.0, false).expect("solve");
+        assert!(close(run.bound.expect("optimal"), balanced));
+        assert_eq!(run.row_duals.expect("duals").len(), restricted.rows.len());
+        let values = run.values.expect("values");
+        for row in &rows {
+            assert!(row.activity(&values) <= row.rhs + 1e-6);
+        }
+        model.release();
+        let run = model.solve(60.0, false).expect("solve");
+        assert!(close(run.bound.expect("optimal"), plain));
+        assert_eq!(run.row_duals.expect("duals").len(), f.rows.len());
+    }
 }

@@ -9,9 +9,11 @@
 //!    ([`Formulation::weight_balanced`]: full practices only swap patients of equal or
 //!    lower care weight, which integers can follow);
 //! 3. replay one of them in integers ([`super::repair`]): the balanced LP when its value is
-//!    within [`BALANCED_MAX_PRICE`] of the bound, else the plain one. After each phase the
-//!    LP is solved again from its basis with that phase fixed to the plan, so the next
-//!    phase is rounded from an LP that agrees with the plan so far;
+//!    within [`BALANCED_MAX_PRICE`] of the bound, else the plain one, whose (first)
+//!    rounding takes phase 1 from the LP with only phase 1 weight-balanced (see
+//!    [`first_phase_balanced`]). After each phase the LP is solved again from its basis with
+//!    that phase fixed to the plan, so the next phase is rounded from an LP that agrees with
+//!    the plan so far;
 //! 4. where the rounding lost more than the tolerance against the LP it followed,
 //!    re-optimise the plan a few nearby practices at a time in integers
 //!    ([`super::neighbourhood`]): the swaps and partial rooms the LP has and the rounding
@@ -34,7 +36,7 @@ use good_lp::solvers::highs::highs;
 use good_lp::{Expression, ProblemVariables, SolverModel, Variable, variable};
 use highs::{HighsModelStatus, HighsSolutionStatus, Model};
 
-use super::formulation::{Formulation, Sense};
+use super::formulation::{Formulation, Row, Sense};
 use super::lp_model::{LpModel, LpRun};
 use super::neighbourhood::Search;
 use super::phase_mip::{MAX_FREE_COLUMNS, PhaseMip};
@@ -146,7 +148,9 @@ const IPM_FROM_COLUMNS: usize = 5_000;
 /// rounded plan is kept. On 15 generated instances of 40–80 areas the second was better in
 /// 10 (by up to 0.04%) and worse in 4, and the rounded plan's value picked the better final
 /// plan every time. Above this size a second rounding costs too much (a 500-area region:
-/// ~130 s), and the LP is rounded once with [`MARGIN`]. The second rounding is skipped when
+/// ~130 s), and the LP is rounded once with [`MARGIN`]. The first (or only) rounding takes
+/// phase 1 from the LP with phase 1 weight-balanced ([`first_phase_balanced`]), the second
+/// from the plain LP, so that the two also differ there. The second rounding is skipped when
 /// less than twice the first one's time is left, so that it does not take the windows'
 /// time under a short time limit.
 const PORTFOLIO_MAX_COLUMNS: usize = 20_000;
@@ -395,6 +399,47 @@ pub(super) fn refresher<'a>(
     }
 }
 
+/// The LP of `model` with phase 1 weight-balanced (`rows`, the rows `balanced` adds to the
+/// formulation), as a guide for the rounding, and its value; `None` if it did not solve.
+/// The rows are lifted again before this returns, so the re-solves after each phase are
+/// the plain LP's.
+///
+/// Where every practice starts at its bound (above its ceiling, so the bound is today's
+/// load) and nobody can be registered yet, phase 1 can only exchange patients, and each
+/// practice must balance its exchanges exactly in care weight. The LP's exchanges of
+/// different weights (59 of 1.15 for 61.7 of 1.1) have almost no integer points near
+/// them (docs/performance.md, session 18), so the rounding kept few of them and the LP
+/// moved them to phase 2: on the 120-area city without limits the LP rose 0.77M (2.2%)
+/// in phase 1 alone. Restricted to equal or lighter exchanges in phase 1 only, the LP
+/// costs 0.28M above the bound there and its phase 1 rounds to within 5 of it; later
+/// phases keep the plain LP, where room makes fractions cheap to round. Solved from the
+/// plain LP's basis, it costs a fraction of the LP (0.16 s on that city).
+fn first_phase_balanced(
+    model: &mut LpModel,
+    balanced: &Formulation,
+    rows: &[Row],
+    seconds: f64,
+) -> Result<Option<(Guide, f64)>, SolveError> {
+    model.restrict(rows)?;
+    let run = model.solve(seconds, false);
+    model.release();
+    Ok(match run? {
+        LpRun {
+            values: Some(values),
+            row_duals,
+            bound: Some(value),
+            optimal: true,
+        } => Some((
+            Guide {
+                values,
+                prices: row_duals.map(|y| Prices::new(balanced, &y)),
+            },
+            value,
+        )),
+        _ => None,
+    })
+}
+
 fn is_integral(f: &Formulation, values: &[f64]) -> bool {
     f.columns
         .iter()
@@ -545,23 +590,38 @@ pub fn solve(
         && relative_gap(best.value, best.bound) <= BALANCED_ENOUGH_FACTOR * options.gap;
     if !balanced_enough && left() > 0.0 {
         let phase_mip = PhaseMip::new(f, instance.phases());
-        let widen: &[(u64, u64)] = if f.columns.len() <= PORTFOLIO_MAX_COLUMNS {
-            &[(1, 0), (2, 0)]
+        // (stretch, margin, phase 1 weight-balanced)
+        let widen: &[(u64, u64, bool)] = if f.columns.len() <= PORTFOLIO_MAX_COLUMNS {
+            &[(1, 0, true), (2, 0, false)]
         } else {
-            &[(1, MARGIN)]
+            &[(1, MARGIN, true)]
         };
         let guide = Guide {
             values: lp_values,
             prices: best.lp_row_duals.as_ref().map(|y| Prices::new(f, y)),
         };
+        let first_phase = f.weight_balance_rows(instance, 1);
+        let mut first_balanced = f.clone();
+        for (kind, row) in &first_phase {
+            first_balanced.rows.push(row.clone());
+            first_balanced.row_kinds.push(*kind);
+        }
+        let first_phase: Vec<Row> = first_phase.into_iter().map(|(_, row)| row).collect();
         let mut first_took = 0.0;
-        for (k, &(stretch, margin)) in widen.iter().enumerate() {
+        for (k, &(stretch, margin, balance_first)) in widen.iter().enumerate() {
             // Another rounding only while it leaves the windows their time.
             if left() <= 2.0 * first_took {
                 break;
             }
             let started = Instant::now();
             plain.unfix();
+            let start = if balance_first && !first_phase.is_empty() {
+                first_phase_balanced(&mut plain, &first_balanced, &first_phase, left())?
+                    .inspect(|(_, value)| step("LP with phase 1 weight-balanced", *value))
+                    .map(|(guide, _)| guide)
+            } else {
+                None
+            };
             let (lp, mip) = ((&mut plain, best.bound), (&phase_mip, rise(best.bound)));
             let mut refresh = refresher(f, lp, mip, &left);
             best.improve(
@@ -569,7 +629,7 @@ pub fn solve(
                 repair(
                     instance,
                     f,
-                    guide.clone(),
+                    start.unwrap_or_else(|| guide.clone()),
                     (stretch, margin),
                     deadline,
                     &mut refresh,
