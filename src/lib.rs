@@ -4,7 +4,7 @@
 //! The flow is *instance → validated model → distances → formulation → solution → plan →
 //! outputs*; each step is a module:
 //!
-//! - [`format`]: serde types of `spreiding/instance@1` and `spreiding/plan@1`;
+//! - [`format`](mod@format): serde types of `spreiding/instance@1` and `spreiding/plan@1`;
 //! - [`validate`]: JSON text → [`model::Instance`], every problem at once with its path;
 //! - [`geo`]: walking distances (haversine, RD New, footpath graph);
 //! - [`lp`]: the formulation and the HiGHS solve (LP, rounding, MIP);
@@ -15,7 +15,12 @@
 //!
 //! The library does no file I/O: readers take text or `impl Read`, writers return values or
 //! take `impl Write`. Only [`serve`] touches sockets.
+//!
+//! The internals are documented for the engineers who work on them: read these docs with
+//! `cargo doc --no-deps --document-private-items`, where the links from public items into
+//! private modules (the rounding's steps, the solver's constants) resolve.
 #![warn(missing_docs)]
+#![allow(rustdoc::private_intra_doc_links)]
 
 pub mod format;
 pub mod geo;

@@ -77,7 +77,7 @@ pub struct Area {
     pub residents: Option<u64>,
     /// Residents without a GP today.
     pub noni: u64,
-    /// Care weight w[a].
+    /// Care weight `w[a]`.
     pub care_weight: f64,
 }
 
@@ -207,14 +207,14 @@ impl Instance {
         })
     }
 
-    /// Intake limit In[p]: the practice's own, else the policy's.
+    /// Intake limit `In[p]`: the practice's own, else the policy's.
     pub fn intake_limit(&self, p: usize) -> Option<u64> {
         self.practices[p]
             .max_intake_per_phase
             .or(self.policy.max_intake_per_phase)
     }
 
-    /// Outflow limit Out[p]: the practice's own, else the policy's.
+    /// Outflow limit `Out[p]`: the practice's own, else the policy's.
     pub fn outflow_limit(&self, p: usize) -> Option<u64> {
         self.practices[p]
             .max_outflow_per_phase

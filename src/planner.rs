@@ -24,7 +24,7 @@ pub fn plan(instance: &Instance, options: &SolveOptions) -> Result<PlanFile, Pla
     plan_with(instance, &distances, options)
 }
 
-/// As [`plan`], with distances computed by the caller (reused across scenarios).
+/// As [`plan()`], with distances computed by the caller (reused across scenarios).
 pub fn plan_with(
     instance: &Instance,
     distances: &Distances,

@@ -106,7 +106,7 @@ pub struct LoadFile {
     pub practice: String,
     /// Σ care_weight × registered patients.
     pub load: f64,
-    /// C[p,t].
+    /// `C[p,t]`, the ceiling in that phase.
     pub ceiling: f64,
 }
 

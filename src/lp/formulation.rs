@@ -556,10 +556,15 @@ impl Formulation {
     /// LP bound of the plan always comes from the unrestricted model; this copy only guides
     /// the rounding.
     pub fn weight_balanced(&self, instance: &Instance) -> Formulation {
+        self.with_rows(&self.weight_balance_rows(instance, instance.phases()))
+    }
+
+    /// A copy with `rows` added after the formulation's own.
+    pub fn with_rows(&self, rows: &[(RowKind, Row)]) -> Formulation {
         let mut f = self.clone();
-        for (kind, row) in self.weight_balance_rows(instance, instance.phases()) {
-            f.rows.push(row);
-            f.row_kinds.push(kind);
+        for (kind, row) in rows {
+            f.rows.push(row.clone());
+            f.row_kinds.push(*kind);
         }
         f
     }

@@ -224,11 +224,7 @@ mod tests {
         let f = Formulation::build(&instance, &Distances::compute(&instance));
         let rows = f.weight_balance_rows(&instance, 1);
         assert!(!rows.is_empty(), "Enschede's practices are full in phase 1");
-        let mut restricted = f.clone();
-        for (kind, row) in &rows {
-            restricted.rows.push(row.clone());
-            restricted.row_kinds.push(*kind);
-        }
+        let restricted = f.with_rows(&rows);
         let (plain, _, _) = lp_in_increments(&f);
         let (balanced, _, _) = lp_in_increments(&restricted);
         assert!(balanced > plain + 1.0, "{balanced} vs {plain}");

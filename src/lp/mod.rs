@@ -1,7 +1,7 @@
 //! The integer program: its compact formulation and the HiGHS solve.
 //!
 //! See [`formulation`] for the model and why it is equivalent to MODEL.md's literal one,
-//! and [`solve`] for the LP → rounding → MIP strategy.
+//! and [`solve`](mod@solve) for the LP → rounding → MIP strategy.
 
 pub mod formulation;
 mod fragments;

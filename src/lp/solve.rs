@@ -601,11 +601,7 @@ pub fn solve(
             prices: best.lp_row_duals.as_ref().map(|y| Prices::new(f, y)),
         };
         let first_phase = f.weight_balance_rows(instance, 1);
-        let mut first_balanced = f.clone();
-        for (kind, row) in &first_phase {
-            first_balanced.rows.push(row.clone());
-            first_balanced.row_kinds.push(*kind);
-        }
+        let first_balanced = f.with_rows(&first_phase);
         let first_phase: Vec<Row> = first_phase.into_iter().map(|(_, row)| row).collect();
         let mut first_took = 0.0;
         for (k, &(stretch, margin, balance_first)) in widen.iter().enumerate() {
