@@ -36,7 +36,7 @@ use good_lp::solvers::highs::highs;
 use good_lp::{Expression, ProblemVariables, SolverModel, Variable, variable};
 use highs::{HighsModelStatus, HighsSolutionStatus, Model};
 
-use super::formulation::{Formulation, Row, Sense};
+use super::formulation::{Formulation, Sense};
 use super::lp_model::{LpModel, LpRun};
 use super::neighbourhood::Search;
 use super::phase_mip::{MAX_FREE_COLUMNS, PhaseMip};
@@ -399,8 +399,9 @@ pub(super) fn refresher<'a>(
     }
 }
 
-/// The LP of `model` with phase 1 weight-balanced (`rows`, the rows `balanced` adds to the
-/// formulation), as a guide for the rounding, and its value; `None` if it did not solve.
+/// The LP of `model` with phase 1 weight-balanced (the rows of `balanced` from index
+/// `plain_rows` on, those it adds to the formulation), as a guide for the rounding, and its
+/// value; `None` if it did not solve.
 /// The rows are lifted again before this returns, so the re-solves after each phase are
 /// the plain LP's.
 ///
@@ -416,11 +417,10 @@ pub(super) fn refresher<'a>(
 /// plain LP's basis, it costs a fraction of the LP (0.16 s on that city).
 fn first_phase_balanced(
     model: &mut LpModel,
-    balanced: &Formulation,
-    rows: &[Row],
+    (balanced, plain_rows): (&Formulation, usize),
     seconds: f64,
 ) -> Result<Option<(Guide, f64)>, SolveError> {
-    model.restrict(rows)?;
+    model.restrict(&balanced.rows[plain_rows..])?;
     let run = model.solve(seconds, false);
     model.release();
     Ok(match run? {
@@ -600,9 +600,7 @@ pub fn solve(
             values: lp_values,
             prices: best.lp_row_duals.as_ref().map(|y| Prices::new(f, y)),
         };
-        let first_phase = f.weight_balance_rows(instance, 1);
-        let first_balanced = f.with_rows(&first_phase);
-        let first_phase: Vec<Row> = first_phase.into_iter().map(|(_, row)| row).collect();
+        let first_balanced = f.with_rows(&f.weight_balance_rows(instance, 1));
         let mut first_took = 0.0;
         for (k, &(stretch, margin, balance_first)) in widen.iter().enumerate() {
             // Another rounding only while it leaves the windows their time.
@@ -611,8 +609,8 @@ pub fn solve(
             }
             let started = Instant::now();
             plain.unfix();
-            let start = if balance_first && !first_phase.is_empty() {
-                first_phase_balanced(&mut plain, &first_balanced, &first_phase, left())?
+            let start = if balance_first && first_balanced.rows.len() > f.rows.len() {
+                first_phase_balanced(&mut plain, (&first_balanced, f.rows.len()), left())?
                     .inspect(|(_, value)| step("LP with phase 1 weight-balanced", *value))
                     .map(|(guide, _)| guide)
             } else {
