@@ -201,6 +201,34 @@ impl Formulation {
         }
         out
     }
+
+    /// The phase (1-based) of every column, in one pass: the phase of a state, waiting or
+    /// excess column, and the closing phase for departures at a close. Column `c` is in
+    /// [`Formulation::columns_up_to`]`(t)` exactly when its phase is at most `t`.
+    pub fn column_phases(&self) -> Vec<usize> {
+        let mut phase = vec![0; self.columns.len()];
+        let chains = (self.origins.iter().map(|o| &o.remain))
+            .chain(self.destinations.iter().map(|d| &d.joined))
+            .chain(&self.waiting);
+        for cols in chains {
+            for (i, &c) in cols.iter().enumerate() {
+                phase[c] = i + 1;
+            }
+        }
+        for o in &self.origins {
+            if let (Some(k), Some(c)) = (o.closes, o.leave_at_close) {
+                phase[c] = k;
+            }
+        }
+        for cols in &self.excess {
+            for (i, c) in cols.iter().enumerate() {
+                if let Some(c) = c {
+                    phase[*c] = i + 1;
+                }
+            }
+        }
+        phase
+    }
 }
 
 /// `E(a)` for every area: practices within `max_walk_m`, accepting and not closing, ascending.

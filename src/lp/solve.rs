@@ -39,7 +39,7 @@ use highs::{HighsModelStatus, HighsSolutionStatus, Model};
 use super::formulation::{Formulation, Sense};
 use super::lp_model::{LpModel, LpRun};
 use super::neighbourhood::Search;
-use super::phase_mip::{MAX_FREE_COLUMNS, PhaseMip};
+use super::phase_mip::{PhaseMip, Reach};
 use super::repair::{Guide, Prices, repair};
 use crate::model::Instance;
 
@@ -309,8 +309,8 @@ pub(super) fn solve_lp(f: &Formulation, seconds: f64) -> Result<(LpModel, LpRun)
 ///
 /// A phase whose rounding raised the LP's value by more than `rise` (from `lp_value`, the
 /// value of `model`'s LP before the rounding) is then re-optimised in integers from the
-/// rounding and that LP continuation (see [`super::phase_mip`]), if its program has at most
-/// [`MAX_FREE_COLUMNS`] free columns; a better phase replaces the rounded one in the plan
+/// rounding and that LP continuation (see [`super::phase_mip`]), together with as many later
+/// phases as [`PhaseMip::reach`] allows; a better phase replaces the rounded one in the plan
 /// and in `model`. With `rise` = gap × value / phases, phases that each lose less cannot
 /// add up to more than the gap tolerance (Enschede's lose 2.6 of 19 million together;
 /// their programs would cost 1.5 s). A program gets a third of the time left at most, so
@@ -355,15 +355,15 @@ pub(super) fn refresher<'a>(
         if std::env::var("SPREIDING_TRACE").is_ok_and(|v| v == "2") {
             eprintln!("  phase {t}: LP after the rounding {value:.1} (rose {lost:.1})");
         }
-        if lost <= rise || mip.free_columns(t) > MAX_FREE_COLUMNS {
+        let Some(reach) = mip.reach(t).filter(|_| lost > rise) else {
             return Some(Guide {
                 values: fresh,
                 prices,
             });
-        }
+        };
         let started = Instant::now();
-        let better = mip
-            .improve(t, &fresh, left() / 3.0)
+        let better = mip.improve(f, t, reach, &fresh, left() / 3.0);
+        let better = better
             .ok()
             .flatten()
             .filter(|b| objective(f, b) < value - 1e-6);
@@ -392,6 +392,24 @@ pub(super) fn refresher<'a>(
             };
         }
         model.fix_phase(t, values);
+        if let Reach::UpTo(_) = reach {
+            // The program kept the old continuation's states after its reach, so its value
+            // lies above the LP with this phase fixed: that LP is the next phase's guide
+            // and the reference for its loss.
+            if let Ok(LpRun {
+                values: Some(fresh),
+                row_duals,
+                optimal: true,
+                ..
+            }) = model.solve(left(), false)
+            {
+                previous = objective(f, &fresh);
+                return Some(Guide {
+                    values: fresh,
+                    prices: row_duals.map(|y| Prices::new(f, &y)),
+                });
+            }
+        }
         Some(Guide {
             values: better,
             prices,
