@@ -30,7 +30,7 @@ use super::formulation::{Formulation, Row, RowKind, Sense};
 use super::fragments::Fragments;
 use super::increments::Increments;
 use super::lp_model::highs_model;
-use super::solve::{SolveError, configure, has_feasible_solution};
+use super::solve::{SolveError, configure, has_feasible_solution, solve_from};
 use crate::geo::straight_m;
 use crate::model::Instance;
 
@@ -621,12 +621,7 @@ fn solve_program(program: &Program, seconds: f64) -> Result<(Solution, u64), Sol
         .and_then(|()| model.try_set_option("mip_heuristic_run_rins", false))
         .and_then(|()| model.try_set_option("mip_allow_restart", false))
         .map_err(|e| SolveError::Rejected(format!("option: {e:?}")))?;
-    model
-        .try_set_solution(Some(&inc.increments(&program.start)), None, None, None)
-        .map_err(|e| SolveError::Rejected(format!("initial solution: {e:?}")))?;
-    let solved = model
-        .try_solve()
-        .map_err(|e| SolveError::Rejected(format!("{e:?}")))?;
+    let solved = solve_from(model, Some(&inc.increments(&program.start)))?;
     // After a MIP, HiGHS reports the LP iterations of the whole search here.
     let iterations = u64::try_from(solved.simplex_iteration_count()).unwrap_or(0);
     let solution = if solved.status() == HighsModelStatus::ReachedTimeLimit {

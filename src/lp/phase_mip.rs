@@ -29,7 +29,7 @@ use highs::HighsModelStatus;
 use super::formulation::{Column, Formulation, Row};
 use super::increments::Increments;
 use super::lp_model::highs_model;
-use super::solve::{SolveError, configure, has_feasible_solution};
+use super::solve::{SolveError, configure, has_feasible_solution, solve_from};
 
 /// Branch-and-bound nodes per phase program.
 const NODES: i32 = 50;
@@ -234,12 +234,7 @@ fn run(
         .try_set_option("mip_max_nodes", NODES)
         .and_then(|()| model.try_set_option("mip_rel_gap", 0.0))
         .map_err(|e| SolveError::Rejected(format!("option: {e:?}")))?;
-    model
-        .try_set_solution(Some(start), None, None, None)
-        .map_err(|e| SolveError::Rejected(format!("initial solution: {e:?}")))?;
-    let solved = model
-        .try_solve()
-        .map_err(|e| SolveError::Rejected(format!("{e:?}")))?;
+    let solved = solve_from(model, Some(start))?;
     if solved.status() == HighsModelStatus::ReachedTimeLimit || !has_feasible_solution(&solved) {
         return Ok(None);
     }

@@ -263,16 +263,23 @@ pub(super) fn has_feasible_solution(solved: &highs::SolvedModel) -> bool {
         .is_ok_and(|v| v == HighsSolutionStatus::Feasible as i64)
 }
 
-fn run(model: Model, is_mip: bool, start: Option<&[f64]>) -> Result<Run, SolveError> {
-    let mut model = model;
+/// Solves `model`, from `start` (HiGHS's initial solution) when given.
+pub(super) fn solve_from(
+    mut model: Model,
+    start: Option<&[f64]>,
+) -> Result<highs::SolvedModel, SolveError> {
     if let Some(start) = start {
         model
             .try_set_solution(Some(start), None, None, None)
             .map_err(|e| SolveError::Rejected(format!("initial solution: {e:?}")))?;
     }
-    let solved = model
+    model
         .try_solve()
-        .map_err(|e| SolveError::Rejected(format!("{e:?}")))?;
+        .map_err(|e| SolveError::Rejected(format!("{e:?}")))
+}
+
+fn run(model: Model, is_mip: bool, start: Option<&[f64]>) -> Result<Run, SolveError> {
+    let solved = solve_from(model, start)?;
     let status = solved.status();
     let optimal = status == HighsModelStatus::Optimal;
     let feasible = has_feasible_solution(&solved);
