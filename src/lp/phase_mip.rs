@@ -13,8 +13,9 @@
 //! Where the whole future is too large (see [`MAX_FREE_COLUMNS`]: phase 1 and 2 of a
 //! six-phase city, phases 1 to 9 of a twelve-phase one), the program holds only the next
 //! phases, as many as fit ([`Reach::UpTo`]), and keeps the LP continuation's states after
-//! them. Measured on a 120-area city with 12 phases, that took the plan from 0.117% to
-//! 0.084% above the LP bound. It is written on the states, not in increments: fixing a
+//! them (and the LP with the phase fixed is then solved again for the next phase). On
+//! 120-area cities with 12 phases that took the plan from 0.117% to 0.075% and from 0.066%
+//! to 0.033% above the LP bound (docs/performance.md, sessions 20 and 21). It is written on the states, not in increments: fixing a
 //! later phase's states leaves the phases between free to take any path to them, where
 //! fixed increments would also pin every later phase to the path of the phases before
 //! (tried: those programs found nothing). Where the whole future fits, the program stays
