@@ -308,6 +308,14 @@ mod tests {
         }
     }
 
+    /// The formulation's columns of each phase 1..=`phases`, counted from
+    /// [`Formulation::columns_up_to`] (not from `column_phases`, which the tests check).
+    fn columns_per_phase(f: &Formulation, phases: usize) -> Vec<usize> {
+        (1..=phases)
+            .map(|t| f.columns_up_to(t).len() - f.columns_up_to(t - 1).len())
+            .collect()
+    }
+
     /// A program holds every later phase while they fit the limit, else the longest run
     /// from its phase that fits: with a limit of one phase's columns, each phase alone;
     /// with the columns of phases 1 and 2, phase 1's program reaches phase 2.
@@ -318,9 +326,7 @@ mod tests {
         let f = Formulation::build(&instance, &Distances::compute(&instance));
         let phases = instance.phases();
         assert_eq!(phases, 3);
-        let per_phase: Vec<usize> = (1..=phases)
-            .map(|t| f.columns_up_to(t).len() - f.columns_up_to(t - 1).len())
-            .collect();
+        let per_phase = columns_per_phase(&f, phases);
         let widest = *per_phase.iter().max().expect("phases");
         assert!(per_phase.windows(2).all(|w| w[0] + w[1] > widest));
         let all = PhaseMip::with_limit(&f, phases, usize::MAX);
@@ -498,8 +504,7 @@ mod tests {
         let instance = crate::validate::parse_instance(text).expect("valid instance");
         let f = Formulation::build(&instance, &Distances::compute(&instance));
         let (bound, _, _) = lp_in_increments(&f);
-        let widest = (1..=instance.phases())
-            .map(|t| f.columns_up_to(t).len() - f.columns_up_to(t - 1).len())
+        let widest = (columns_per_phase(&f, instance.phases()).into_iter())
             .max()
             .expect("phases");
         let short = rounded(&instance, &f, (0.0, widest), (1, 0));

@@ -369,8 +369,8 @@ pub(super) fn refresher<'a>(
             });
         };
         let started = Instant::now();
-        let better = mip.improve(f, t, reach, &fresh, left() / 3.0);
-        let better = better
+        let better = mip
+            .improve(f, t, reach, &fresh, left() / 3.0)
             .ok()
             .flatten()
             .filter(|b| objective(f, b) < value - 1e-6);
