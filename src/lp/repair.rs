@@ -47,6 +47,7 @@ fn floor(v: f64) -> u64 {
 pub(super) mod chains;
 mod cycles;
 mod keep;
+mod nets;
 mod prices;
 mod undo;
 
@@ -275,7 +276,7 @@ pub fn repair(
             &ph,
             (&caps, margin),
             &start,
-            lp_now.prices.as_ref(),
+            (&lp_now.values, lp_now.prices.as_ref()),
             deadline,
         );
         if std::env::var_os("SPREIDING_TRACE").is_some() {

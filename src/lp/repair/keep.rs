@@ -23,18 +23,27 @@
 //! margin (0.059% against 0.076%): there phase 1, where every practice sits at today's load
 //! exactly, is still no better than the start (see `docs/performance.md`).
 //!
+//! Even so, where every practice is full B&B finds few integer totals that balance (each
+//! practice's load row is an equality knapsack): on a 60-area city without transfer limits
+//! the program ended at its start, 2.3% above the LP. So on models up to
+//! [`CHOICE_MAX_COLUMNS`] a practice that the LP leaves full at a fractional net change
+//! chooses its net change per care weight from a list of integer ones that fit (see
+//! [`super::nets`]), and every pair there is an entry, so that the patients such a change
+//! needs are in reach; that city then ends at 0.02%.
+//!
 //! Each kept patient is valued by the LP's reduced cost of the placement over the phases
 //! left, with the rows of this phase left to the program (see [`super::prices`]): so the
 //! LP's moves that make room for a later phase (ahead of a closure, for a growth) keep their
 //! value. Without duals (an LP that stopped early) it is valued by the stay costs it
 //! changes and the move itself, and the value of room for later phases is not seen.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
 use highs::{RowProblem, Sense};
 
 use super::super::solve::{configure, has_feasible_solution};
+use super::nets::{self, Choices, Class};
 use super::{Phase, Placement, Prices, State};
 
 /// The most branch-and-bound nodes per phase: the solve must end the same way on every
@@ -47,6 +56,14 @@ const MAX_NODES: i32 = 2_000;
 /// phases 0.1255% → 0.1192%; a city without a move budget 0.2255% → 0.1972%) for about
 /// twice the rounding's time, which the 500-area region (103k columns, 169 s) cannot spare.
 const MORE_NODES_MAX_COLUMNS: usize = 40_000;
+
+/// Full practices choose among candidate net changes (see [`nets`]) only on models up to
+/// this many columns. Above it the programs with every pair of the full practices took so
+/// long that the plan was cut by the 300 s limit: a 120 × 60 × 12 city (19k columns) ended
+/// better (0.056% above the LP bound against 0.075%) but only because the clock stopped it,
+/// a 250 × 150 × 8 instance (33.6k columns) at 0.095% (0.032% without), a 500 × 300 × 12
+/// region at 0.89% (0.088% without).
+const CHOICE_MAX_COLUMNS: usize = 12_000;
 
 /// What keeping one of the LP's own arrivals is worth beyond its price, so that where prices
 /// tie (no resource of the phase binds, as when the LP empties a practice ahead of its
@@ -200,7 +217,7 @@ pub(super) fn choose(
     ph: &Phase,
     (caps, margin): (&Counts, u64),
     start: &Counts,
-    prices: Option<&Prices>,
+    (lp, prices): (&[f64], Option<&Prices>),
     deadline: Instant,
 ) -> Option<Counts> {
     if caps.len() == 0 {
@@ -214,8 +231,33 @@ pub(super) fn choose(
     if seconds_left() <= 0.0 {
         return None;
     }
+    // A full practice may need patients the LP does not move to balance its exchanges:
+    // every pair there becomes an entry (see `nets`).
+    let choose_nets = st.f.columns.len() <= CHOICE_MAX_COLUMNS;
+    let full = if !choose_nets {
+        vec![false; st.instance.practices.len()]
+    } else {
+        let groups = Groups::new(st, caps);
+        let classes = classes(st, ph, (caps, margin), start, lp, &groups);
+        let mut full = vec![false; st.instance.practices.len()];
+        for (x, list) in classes {
+            full[x] = nets::is_full(&list, ph.bound[x] - st.load[x]);
+        }
+        full
+    };
+    let caps = &caps.union(&every_pair_at(st, ph.t, &full));
+    let start = &caps.aligned(start);
     let groups = Groups::new(st, caps);
-    let program = totals_program(st, ph, (caps, margin), prices, &groups);
+    let (choices, margins) = if choose_nets {
+        full_practices(st, ph, (caps, margin), start, lp, &groups)
+    } else {
+        let room = room_beyond_caps(st, caps);
+        (
+            Vec::new(),
+            room.into_iter().map(|r| r.min(margin)).collect(),
+        )
+    };
+    let program = totals_program(st, ph, (caps, &margins), prices, &groups, choices);
     let start = program.start(st, caps, start, &groups);
     let mut model = program.pb.try_optimise(Sense::Minimise).ok()?;
     // HiGHS ignores a start it finds infeasible.
@@ -241,15 +283,17 @@ pub(super) fn choose(
     let trace = std::env::var_os("SPREIDING_TRACE").is_some();
     if trace {
         eprintln!(
-            "    keep program: {} integer totals, {:?}, value {:.1}, gap {:.2e}",
+            "    keep program: {} integer totals, {} full practices ({} candidates), {:?}, value {:.1}, gap {:.2e}",
             totals.len(),
+            program.choices.len(),
+            program.choices.iter().sum::<usize>(),
             solved.status(),
             solved.objective_value(),
             solved.mip_gap()
         );
     }
     // The totals fixed, the rest is a flow problem: its vertices are integral.
-    let flows = flows_program(st, ph.t, (caps, margin), prices, &groups, &totals);
+    let flows = flows_program(st, ph.t, (caps, &margins), prices, &groups, &totals);
     let mut model = flows.try_optimise(Sense::Minimise).ok()?;
     configure(&mut model, seconds_left(), false).ok()?;
     model.try_set_option("solver", "simplex").ok()?;
@@ -280,6 +324,133 @@ pub(super) fn choose(
         arrive: take(&caps.arrive),
         register: take(&caps.register),
     })
+}
+
+/// The full practices' candidate net changes (see [`nets`]) and every entry's margin: the
+/// entries of a full practice may go up to [`nets::RADIUS`] beyond their cap, so that
+/// counts whose care weights balance are in reach; the others get `margin`.
+fn full_practices(
+    st: &State,
+    ph: &Phase,
+    (caps, margin): (&Counts, u64),
+    start: &Counts,
+    lp: &[f64],
+    groups: &Groups,
+) -> (Vec<Choices>, Vec<u64>) {
+    let room = room_beyond_caps(st, caps);
+    let mut full = vec![false; st.instance.practices.len()];
+    let mut choices = Vec::new();
+    for (x, list) in classes(st, ph, (caps, margin), start, lp, groups) {
+        if let Some(c) = nets::choices(list, ph.bound[x] - st.load[x]) {
+            full[x] = true;
+            choices.push(c);
+        }
+    }
+    let margins = groups
+        .of
+        .iter()
+        .zip(&room)
+        .map(|(g, &room)| match g {
+            Some(g) if full[groups.keys[*g].0] => room.min(margin.max(nets::RADIUS as u64)),
+            _ => room.min(margin),
+        })
+        .collect();
+    (choices, margins)
+}
+
+/// Every practice's net change per care weight: the LP's, the start's, and the range the
+/// entries allow with a full practice's margin (see [`full_practices`]).
+fn classes(
+    st: &State,
+    ph: &Phase,
+    (caps, margin): (&Counts, u64),
+    start: &Counts,
+    lp: &[f64],
+    groups: &Groups,
+) -> BTreeMap<usize, Vec<Class>> {
+    let (f, t) = (st.f, ph.t);
+    let wide = margin.max(nets::RADIUS as u64);
+    let room = room_beyond_caps(st, caps);
+    let (nl, na) = (caps.leave.len(), caps.arrive.len());
+    // The LP's departures and arrivals of the phase, per entry.
+    let lp_amount = |e: usize, k: usize| -> f64 {
+        if e < nl {
+            (st.remain[k] as f64 - lp[f.origins[k].remain[t - 1]]).max(0.0)
+        } else if e < nl + na {
+            (lp[f.destinations[k].joined[t - 1]] - st.joined[k] as f64).max(0.0)
+        } else {
+            0.0
+        }
+    };
+    let n_groups = groups.keys.len();
+    let (mut lp_sum, mut start_sum, mut most) = (
+        vec![0.0; n_groups],
+        vec![0_i64; n_groups],
+        vec![0_i64; n_groups],
+    );
+    for (e, (&(k, cap), &(_, s))) in caps.entries().zip(start.entries()).enumerate() {
+        if let Some(g) = groups.of[e] {
+            lp_sum[g] += lp_amount(e, k);
+            start_sum[g] += s as i64;
+            most[g] += cap.saturating_add(room[e].min(wide)).min(1 << 40) as i64;
+        }
+    }
+    let mut classes: BTreeMap<usize, Vec<Class>> = BTreeMap::new();
+    for (g, &(x, weight, arrive)) in groups.keys.iter().enumerate() {
+        let list = classes.entry(x).or_default();
+        let c = match list.iter().position(|c| c.weight == weight) {
+            Some(c) => c,
+            None => {
+                list.push(Class {
+                    weight,
+                    arrive: None,
+                    leave: None,
+                    range: (0, 0),
+                    lp: 0.0,
+                    start: 0,
+                });
+                list.len() - 1
+            }
+        };
+        let class = &mut list[c];
+        if arrive {
+            class.arrive = Some(g);
+            class.range.1 = most[g];
+            class.lp += lp_sum[g];
+            class.start += start_sum[g];
+        } else {
+            class.leave = Some(g);
+            class.range.0 = -most[g];
+            class.lp -= lp_sum[g];
+            class.start -= start_sum[g];
+        }
+    }
+    classes
+}
+
+/// Every pair at the practices marked in `full` that patients could leave or join in phase
+/// `t`, as entries of no count.
+fn every_pair_at(st: &State, t: usize, full: &[bool]) -> Counts {
+    let f = st.f;
+    let leave = f
+        .origins
+        .iter()
+        .enumerate()
+        .filter(|(i, o)| full[o.practice] && st.remain[*i] > 0 && o.remain.len() >= t)
+        .map(|(i, _)| (i, 0))
+        .collect();
+    let arrive = f
+        .destinations
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| full[d.practice])
+        .map(|(j, _)| (j, 0))
+        .collect();
+    Counts {
+        leave,
+        arrive,
+        register: Vec::new(),
+    }
 }
 
 /// The entries grouped by the practice their patients arrive at or leave, per care
@@ -351,9 +522,9 @@ fn costs(st: &State, caps: &Counts, prices: Option<&Prices>, t: usize) -> Vec<f6
     leave.chain(arrive).chain(register).collect()
 }
 
-/// Per entry of `caps` (departures, arrivals, registrations), how many more than its cap
-/// the program may take: `margin`, within the pair's patients or the area's waiting.
-fn margins(st: &State, caps: &Counts, margin: u64) -> Vec<u64> {
+/// Per entry of `caps`, how many more than its cap there are: the pair's patients or the
+/// area's waiting (arrivals are not bounded by their own entry).
+fn room_beyond_caps(st: &State, caps: &Counts) -> Vec<u64> {
     let leave = caps
         .leave
         .iter()
@@ -363,21 +534,17 @@ fn margins(st: &State, caps: &Counts, margin: u64) -> Vec<u64> {
         .register
         .iter()
         .map(|&(a, cap)| st.waiting[a].saturating_sub(cap));
-    leave
-        .chain(arrive)
-        .chain(register)
-        .map(|room| room.min(margin))
-        .collect()
+    leave.chain(arrive).chain(register).collect()
 }
 
 /// Two columns per entry of `caps` (departures, arrivals, registrations): up to its cap,
-/// then up to its margin (see [`margins`]), the second priced a little higher so that where
-/// prices tie the program follows the LP; and a row per area: arrivals = departures +
-/// registrations. Returns the columns (every entry's first, then every entry's second).
+/// then up to its margin (`margins`, per entry: see [`full_practices`]), the second priced
+/// a little higher so that where prices tie the program follows the LP; and a row per
+/// area: arrivals = departures + registrations. Returns the columns (every entry's first, then every entry's second).
 fn flow_columns(
     st: &State,
     t: usize,
-    (caps, margin): (&Counts, u64),
+    (caps, margins): (&Counts, &[u64]),
     prices: Option<&Prices>,
     pb: &mut RowProblem,
 ) -> Vec<highs::Col> {
@@ -391,7 +558,7 @@ fn flow_columns(
     let mut cols: Vec<highs::Col> = (0..n)
         .map(|e| pb.add_column(costs[e] - tie(e), 0.0..=entries[e].1 as f64))
         .collect();
-    for (e, margin) in margins(st, caps, margin).into_iter().enumerate() {
+    for (e, &margin) in margins.iter().enumerate() {
         cols.push(pb.add_column(costs[e] + 2.0 * TIE, 0.0..=margin as f64));
     }
     let area = |e: usize| {
@@ -431,6 +598,9 @@ struct Program {
     pb: RowProblem,
     /// Per excess column, its practice and ceiling.
     excess: Vec<(usize, f64)>,
+    /// Per full practice, how many candidate net changes it chooses from (the start's
+    /// first).
+    choices: Vec<usize>,
 }
 
 impl Program {
@@ -455,6 +625,9 @@ impl Program {
         }
         out.extend(sums);
         out.extend(self.excess.iter().map(|&(x, c)| (load[x] - c).max(0.0)));
+        for &n in &self.choices {
+            out.extend((0..n).map(|k| if k == 0 { 1.0 } else { 0.0 }));
+        }
         out
     }
 }
@@ -465,15 +638,16 @@ impl Program {
 fn totals_program(
     st: &State,
     ph: &Phase,
-    (caps, margin): (&Counts, u64),
+    (caps, margins): (&Counts, &[u64]),
     prices: Option<&Prices>,
     groups: &Groups,
+    choices: Vec<Choices>,
 ) -> Program {
     let inst = st.instance;
     let w = inst.policy.weights;
     let n = inst.practices.len();
     let mut pb = RowProblem::default();
-    let cols = flow_columns(st, ph.t, (caps, margin), prices, &mut pb);
+    let cols = flow_columns(st, ph.t, (caps, margins), prices, &mut pb);
     let totals: Vec<highs::Col> = groups
         .keys
         .iter()
@@ -532,7 +706,30 @@ fn totals_program(
         let arrivals = groups.keys.iter().zip(&totals).filter(|(k, _)| k.2);
         pb.add_row(..=left, arrivals.map(|(_, &col)| (col, 1.0)));
     }
-    Program { pb, excess }
+    // Full practices: one candidate net change each, the totals tied to it.
+    for choice in &choices {
+        let picks: Vec<highs::Col> = choice
+            .nets
+            .iter()
+            .map(|_| pb.add_integer_column(0.0, 0.0..=1.0))
+            .collect();
+        pb.add_row(1.0..=1.0, picks.iter().map(|&b| (b, 1.0)));
+        for (c, class) in choice.classes.iter().enumerate() {
+            let arrive = class.arrive.map(|g| (totals[g], 1.0));
+            let leave = class.leave.map(|g| (totals[g], -1.0));
+            let chosen = picks
+                .iter()
+                .zip(&choice.nets)
+                .filter(|(_, net)| net[c] != 0)
+                .map(|(&b, net)| (b, -(net[c] as f64)));
+            pb.add_row(0.0..=0.0, arrive.into_iter().chain(leave).chain(chosen));
+        }
+    }
+    Program {
+        pb,
+        excess,
+        choices: choices.iter().map(|c| c.nets.len()).collect(),
+    }
 }
 
 /// The keep program with its totals fixed at `totals`: every row over the totals is then
@@ -542,7 +739,7 @@ fn totals_program(
 fn flows_program(
     st: &State,
     t: usize,
-    (caps, margin): (&Counts, u64),
+    (caps, margin): (&Counts, &[u64]),
     prices: Option<&Prices>,
     groups: &Groups,
     totals: &[f64],
