@@ -249,7 +249,8 @@ pub(super) fn choose(
     let start = &caps.aligned(start);
     let groups = Groups::new(st, caps);
     let (choices, margins) = if choose_nets {
-        full_practices(st, ph, (caps, margin), start, lp, &groups)
+        let classes = classes(st, ph, (caps, margin), start, lp, &groups);
+        full_practices(st, ph, (caps, margin), classes, &groups)
     } else {
         let room = room_beyond_caps(st, caps);
         (
@@ -329,18 +330,18 @@ pub(super) fn choose(
 /// The full practices' candidate net changes (see [`nets`]) and every entry's margin: the
 /// entries of a full practice may go up to [`nets::RADIUS`] beyond their cap, so that
 /// counts whose care weights balance are in reach; the others get `margin`.
+/// `classes` are every practice's (see [`classes`]).
 fn full_practices(
     st: &State,
     ph: &Phase,
     (caps, margin): (&Counts, u64),
-    start: &Counts,
-    lp: &[f64],
+    classes: BTreeMap<usize, Vec<Class>>,
     groups: &Groups,
 ) -> (Vec<Choices>, Vec<u64>) {
     let room = room_beyond_caps(st, caps);
     let mut full = vec![false; st.instance.practices.len()];
     let mut choices = Vec::new();
-    for (x, list) in classes(st, ph, (caps, margin), start, lp, groups) {
+    for (x, list) in classes {
         if let Some(c) = nets::choices(list, ph.bound[x] - st.load[x]) {
             full[x] = true;
             choices.push(c);

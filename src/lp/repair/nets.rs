@@ -4,15 +4,16 @@
 //! A practice at its bound can only exchange patients whose care weights balance: with
 //! weights 1.0 and 1.15 it may take 20 of weight 1.15 for 23 of weight 1.0, not 1,293.04
 //! for 1,487 as the LP does. Branch-and-bound on integer totals per care weight finds such
-//! points poorly (an equality knapsack per practice: on a 60-area city without transfer
-//! limits HiGHS found no integer plan at all in 500 s, nor one better than ours from it).
+//! points poorly (an equality knapsack per practice: on a 60-area instance without
+//! transfer limits HiGHS found no integer plan at all in 500 s, nor one better than ours
+//! from it).
 //! So each practice whose LP net change leaves it no room for another patient gets a list
 //! of integer net changes per care weight, near the LP's and each filling the practice as
 //! far as the weights allow; the program chooses one per practice (a binary column each)
 //! and ties the practice's totals to it. The choice is easy for HiGHS (one row per
 //! practice, a handful per care weight), and with the totals fixed the rest is a flow, as
-//! before. On that city a one-phase program in this form solved to 0.004% above the LP in
-//! 6 s (docs/performance.md).
+//! before. On that instance a one-phase program in this form solved to 0.004% above the
+//! LP in 6 s (docs/performance.md).
 
 use std::collections::BTreeMap;
 
@@ -20,10 +21,14 @@ use std::collections::BTreeMap;
 /// weights but the last, whose count is then the most that fits.
 const MAX_ENUMERATED: usize = 20_000;
 
-/// How far a candidate's count of one care weight may be from the LP's, at most.
+/// How far a candidate's count of one care weight may be from the LP's, at most, and so
+/// how far beyond its cap the keep program may take an entry at a full practice. At least
+/// the period of the weights' exact exchanges (23 for weights 1.0 and 1.15), or a practice
+/// trading two weights may have no candidate that fills it exactly.
 pub(super) const RADIUS: i64 = 40;
 
-/// Candidates kept per practice: the nearest to the LP's net change (L1 distance).
+/// Candidates kept per practice: half of them the nearest to the LP's net change (L1
+/// distance) that fill the practice exactly, half the nearest others.
 const KEPT: usize = 48;
 
 /// One care weight's share of a practice's net change.
