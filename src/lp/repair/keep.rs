@@ -24,12 +24,12 @@
 //! exactly, is still no better than the start (see `docs/performance.md`).
 //!
 //! Even so, where every practice is full B&B finds few integer totals that balance (each
-//! practice's load row is an equality knapsack): on a 60-area city without transfer limits
+//! practice's load row is an equality knapsack): on a 60-area instance without transfer limits
 //! the program ended at its start, 2.3% above the LP. So on models up to
 //! [`CHOICE_MAX_COLUMNS`] a practice that the LP leaves full at a fractional net change
 //! chooses its net change per care weight from a list of integer ones that fit (see
 //! [`super::nets`]), and every pair there is an entry, so that the patients such a change
-//! needs are in reach; that city then ends at 0.02%.
+//! needs are in reach; that instance then ends at 0.02% (one phase; docs/performance.md).
 //!
 //! Each kept patient is valued by the LP's reduced cost of the placement over the phases
 //! left, with the rows of this phase left to the program (see [`super::prices`]): so the
