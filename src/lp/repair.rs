@@ -51,6 +51,7 @@ mod nets;
 mod prices;
 mod undo;
 
+pub(super) use keep::CHOICE_MAX_COLUMNS;
 pub use prices::Prices;
 
 /// The LP solution a phase is rounded from, with what its duals say room in later phases

@@ -55,15 +55,31 @@ const MAX_NODES: i32 = 2_000;
 /// × 8, 33.6k columns: 0.0305% → 0.0296%; 500 × 300 × 4: 0.0587% → 0.0560%; a city with 12
 /// phases 0.1255% → 0.1192%; a city without a move budget 0.2255% → 0.1972%) for about
 /// twice the rounding's time, which the 500-area region (103k columns, 169 s) cannot spare.
+/// (Measured before full practices chose their net changes; see [`FEW_CANDIDATES_NODES`].)
 const MORE_NODES_MAX_COLUMNS: usize = 40_000;
 
+/// The nodes of a program on a model above [`MANY_CANDIDATES_MAX_COLUMNS`] where full
+/// practices choose among candidates: with twice [`MAX_NODES`] a 250 × 150 × 8 instance
+/// (33.6k columns, programs of 20–90 s) ran into the 300 s limit; with this many it ends
+/// at 0.0080% above the LP bound in 211 s, a 150 × 80 × 8 one (19k columns) at 0.0104%
+/// against 0.0135%, a 120 × 60 × 12 city at 0.0477% against 0.0501% (and 57 s sooner).
+/// On the 120-area city twice [`MAX_NODES`] pay: seed 42 ends at 0.0204% against 0.0259%.
+const FEW_CANDIDATES_NODES: i32 = 1_000;
+
 /// Full practices choose among candidate net changes (see [`nets`]) only on models up to
-/// this many columns. Above it the programs with every pair of the full practices took so
-/// long that the plan was cut by the 300 s limit: a 120 × 60 × 12 city (19k columns) ended
-/// better (0.056% above the LP bound against 0.075%) but only because the clock stopped it,
-/// a 250 × 150 × 8 instance (33.6k columns) at 0.095% (0.032% without), a 500 × 300 × 12
-/// region at 0.89% (0.088% without).
-const CHOICE_MAX_COLUMNS: usize = 12_000;
+/// this many columns. Above it the programs with every pair of the full practices take so
+/// long that the plan is cut by the 300 s limit: on a 500 × 300 × 12 region (103k columns)
+/// the keep program of phase 2 alone ran 95 s, and the plan ended at 0.89% above the LP
+/// bound against 0.088% without.
+pub(in crate::lp) const CHOICE_MAX_COLUMNS: usize = 40_000;
+
+/// Models up to this many columns get [`nets::KEPT`] candidates per full practice, bigger
+/// ones [`nets::KEPT_FEW`] (and [`FEW_CANDIDATES_NODES`]): with 48 the programs of a
+/// 120 × 60 × 12 city (19k columns) ran that plan into the 300 s limit and 250 × 150 × 8
+/// (33.6k columns) ended at 0.095% above the LP bound; with 16 they end at 0.048%
+/// (against 0.075% without choices) and 0.008% (against 0.032%). On the 120-area city
+/// (9.5k columns) 48 are better: 0.0098% against 0.0178%.
+const MANY_CANDIDATES_MAX_COLUMNS: usize = 12_000;
 
 /// What keeping one of the LP's own arrivals is worth beyond its price, so that where prices
 /// tie (no resource of the phase binds, as when the LP empties a practice ahead of its
@@ -264,7 +280,10 @@ pub(super) fn choose(
     // HiGHS ignores a start it finds infeasible.
     let _ = model.try_set_solution(Some(&start), None, None, None);
     configure(&mut model, seconds_left(), false).ok()?;
-    let nodes = if st.f.columns.len() <= MORE_NODES_MAX_COLUMNS {
+    let columns = st.f.columns.len();
+    let nodes = if choose_nets && columns > MANY_CANDIDATES_MAX_COLUMNS {
+        FEW_CANDIDATES_NODES
+    } else if columns <= MORE_NODES_MAX_COLUMNS {
         2 * MAX_NODES
     } else {
         MAX_NODES
@@ -339,10 +358,15 @@ fn full_practices(
     groups: &Groups,
 ) -> (Vec<Choices>, Vec<u64>) {
     let room = room_beyond_caps(st, caps);
+    let kept = if st.f.columns.len() <= MANY_CANDIDATES_MAX_COLUMNS {
+        nets::KEPT
+    } else {
+        nets::KEPT_FEW
+    };
     let mut full = vec![false; st.instance.practices.len()];
     let mut choices = Vec::new();
     for (x, list) in classes {
-        if let Some(c) = nets::choices(list, ph.bound[x] - st.load[x]) {
+        if let Some(c) = nets::choices(list, ph.bound[x] - st.load[x], kept) {
             full[x] = true;
             choices.push(c);
         }

@@ -29,7 +29,11 @@ pub(super) const RADIUS: i64 = 40;
 
 /// Candidates kept per practice: half of them the nearest to the LP's net change (L1
 /// distance) that fill the practice exactly, half the nearest others.
-const KEPT: usize = 48;
+pub(super) const KEPT: usize = 48;
+
+/// Candidates kept per practice on bigger models, whose programs would take too long with
+/// [`KEPT`] (see `keep::MANY_CANDIDATES_MAX_COLUMNS`).
+pub(super) const KEPT_FEW: usize = 16;
 
 /// One care weight's share of a practice's net change.
 #[derive(Debug, Clone)]
@@ -69,10 +73,11 @@ pub(super) fn is_full(classes: &[Class], room: f64) -> bool {
     fractional && lp_load >= room - lightest + 1e-9
 }
 
-/// The candidates of a practice with `room` left (bound minus load), or `None` when the
+/// The candidates of a practice with `room` left (bound minus load), at most `kept` of
+/// them besides the start's, or `None` when the
 /// LP's net change leaves room for another patient of the lightest weight (no exchange
 /// there has to balance) or the classes are too many to enumerate.
-pub(super) fn choices(classes: Vec<Class>, room: f64) -> Option<Choices> {
+pub(super) fn choices(classes: Vec<Class>, room: f64, kept: usize) -> Option<Choices> {
     if !is_full(&classes, room) {
         return None;
     }
@@ -140,7 +145,7 @@ pub(super) fn choices(classes: Vec<Class>, room: f64) -> Option<Choices> {
                 &mut inexact
             };
             found.insert(((distance * 1000.0).round() as u64, net), ());
-            if found.len() > KEPT / 2 {
+            if found.len() > kept / 2 {
                 found.pop_last();
             }
         }
@@ -166,7 +171,7 @@ pub(super) fn choices(classes: Vec<Class>, room: f64) -> Option<Choices> {
 
 #[cfg(test)]
 mod tests {
-    use super::{Class, RADIUS, choices};
+    use super::{Class, KEPT, RADIUS, choices};
 
     fn class(weight: f64, range: (i64, i64), lp: f64) -> Class {
         Class {
@@ -190,6 +195,7 @@ mod tests {
                 class(1.15, (0, 2000), 1_487.0 / 1.15),
             ],
             0.0,
+            KEPT,
         )
         .expect("a full practice has candidates");
         assert_eq!(c.nets[0], [0, 0]);
@@ -209,7 +215,7 @@ mod tests {
     /// A practice the LP leaves room in gets no candidates: its totals stay free.
     #[test]
     fn a_practice_with_room_gets_none() {
-        let c = choices(vec![class(1.0, (-10, 10), 3.0)], 5.0);
+        let c = choices(vec![class(1.0, (-10, 10), 3.0)], 5.0, KEPT);
         assert!(c.is_none());
     }
 }
