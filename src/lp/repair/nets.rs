@@ -74,9 +74,9 @@ pub(super) fn is_full(classes: &[Class], room: f64) -> bool {
 }
 
 /// The candidates of a practice with `room` left (bound minus load), at most `kept` of
-/// them besides the start's, or `None` when the
-/// LP's net change leaves room for another patient of the lightest weight (no exchange
-/// there has to balance) or the classes are too many to enumerate.
+/// them besides the start's, or `None` when the LP's net change leaves room for another
+/// patient of the lightest weight (no exchange there has to balance) or the classes are
+/// too many to enumerate.
 pub(super) fn choices(classes: Vec<Class>, room: f64, kept: usize) -> Option<Choices> {
     if !is_full(&classes, room) {
         return None;
