@@ -280,10 +280,9 @@ pub(super) fn choose(
     // HiGHS ignores a start it finds infeasible.
     let _ = model.try_set_solution(Some(&start), None, None, None);
     configure(&mut model, seconds_left(), false).ok()?;
-    let columns = st.f.columns.len();
-    let nodes = if choose_nets && columns > MANY_CANDIDATES_MAX_COLUMNS {
+    let nodes = if choose_nets && !many_candidates(st) {
         FEW_CANDIDATES_NODES
-    } else if columns <= MORE_NODES_MAX_COLUMNS {
+    } else if st.f.columns.len() <= MORE_NODES_MAX_COLUMNS {
         2 * MAX_NODES
     } else {
         MAX_NODES
@@ -358,7 +357,7 @@ fn full_practices(
     groups: &Groups,
 ) -> (Vec<Choices>, Vec<u64>) {
     let room = room_beyond_caps(st, caps);
-    let kept = if st.f.columns.len() <= MANY_CANDIDATES_MAX_COLUMNS {
+    let kept = if many_candidates(st) {
         nets::KEPT
     } else {
         nets::KEPT_FEW
@@ -381,6 +380,12 @@ fn full_practices(
         })
         .collect();
     (choices, margins)
+}
+
+/// Whether the model is small enough for [`nets::KEPT`] candidates per full practice and
+/// twice [`MAX_NODES`] (see [`MANY_CANDIDATES_MAX_COLUMNS`]).
+fn many_candidates(st: &State) -> bool {
+    st.f.columns.len() <= MANY_CANDIDATES_MAX_COLUMNS
 }
 
 /// Every practice's net change per care weight: the LP's, the start's, and the range the
@@ -565,7 +570,8 @@ fn room_beyond_caps(st: &State, caps: &Counts) -> Vec<u64> {
 /// Two columns per entry of `caps` (departures, arrivals, registrations): up to its cap,
 /// then up to its margin (`margins`, per entry: see [`full_practices`]), the second priced
 /// a little higher so that where prices tie the program follows the LP; and a row per
-/// area: arrivals = departures + registrations. Returns the columns (every entry's first, then every entry's second).
+/// area: arrivals = departures + registrations. Returns the columns (every entry's first,
+/// then every entry's second).
 fn flow_columns(
     st: &State,
     t: usize,
@@ -764,13 +770,13 @@ fn totals_program(
 fn flows_program(
     st: &State,
     t: usize,
-    (caps, margin): (&Counts, &[u64]),
+    (caps, margins): (&Counts, &[u64]),
     prices: Option<&Prices>,
     groups: &Groups,
     totals: &[f64],
 ) -> RowProblem {
     let mut pb = RowProblem::default();
-    let cols = flow_columns(st, t, (caps, margin), prices, &mut pb);
+    let cols = flow_columns(st, t, (caps, margins), prices, &mut pb);
     for (members, &total) in members(groups, &cols).into_iter().zip(totals) {
         pb.add_row(total..=total, members.into_iter().map(|c| (c, 1.0)));
     }
