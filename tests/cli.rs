@@ -1,6 +1,6 @@
 //! The binary as a user runs it: exit codes, messages with paths, atomic outputs.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 fn spreiding(args: &[&str]) -> Output {
@@ -14,17 +14,19 @@ fn instance_path(name: &str) -> String {
     format!("{}/instances/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("spreiding-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// A fresh directory for one test's files, removed when the test ends (also when it fails).
+fn temp_dir(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("spreiding-cli-{name}-"))
+        .tempdir()
+        .unwrap()
 }
 
 /// Writes `json` as an instance, runs `plan` on it and checks exit 2, the message, and that
 /// no output file appeared.
 fn check_rejected(json: &str, expected: &[&str]) {
-    let dir = temp_dir(&format!("bad{}", json.len()));
+    let tmp = temp_dir(&format!("bad{}", json.len()));
+    let dir = tmp.path();
     let input = dir.join("instance.json");
     std::fs::write(&input, json).unwrap();
     let plan = dir.join("plan.json");
@@ -85,7 +87,8 @@ fn usage_errors_exit_2() {
 
 #[test]
 fn plan_writes_json_and_csv_that_verify() {
-    let dir = temp_dir("plan");
+    let tmp = temp_dir("plan");
+    let dir = tmp.path();
     let plan = dir.join("plan.json");
     let csv = dir.join("csv");
     let instance = instance_path("small/transfer_limits.json");
@@ -122,7 +125,8 @@ fn plan_writes_json_and_csv_that_verify() {
 
 #[test]
 fn verify_rejects_a_tampered_plan_with_exit_1() {
-    let dir = temp_dir("tamper");
+    let tmp = temp_dir("tamper");
+    let dir = tmp.path();
     let plan = dir.join("plan.json");
     let instance = instance_path("small/closure.json");
     let out = spreiding(&["plan", &instance, "-o", plan.to_str().unwrap(), "-q"]);
@@ -146,7 +150,8 @@ fn verify_rejects_a_tampered_plan_with_exit_1() {
 
 #[test]
 fn stdout_plan_equals_file_plan() {
-    let dir = temp_dir("stdout");
+    let tmp = temp_dir("stdout");
+    let dir = tmp.path();
     let plan = dir.join("plan.json");
     let instance = instance_path("small/growth.json");
     let to_file = spreiding(&["plan", &instance, "-o", plan.to_str().unwrap(), "-q"]);

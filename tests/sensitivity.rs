@@ -4,7 +4,6 @@
 
 mod common;
 
-use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::time::Duration;
 
@@ -200,16 +199,18 @@ fn spreiding(args: &[&str]) -> Output {
         .expect("run spreiding")
 }
 
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("spreiding-sens-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// A fresh directory for one test's files, removed when the test ends (also when it fails).
+fn temp_dir(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("spreiding-sens-{name}-"))
+        .tempdir()
+        .unwrap()
 }
 
 #[test]
 fn invalid_scenario_files_exit_2_with_every_problem_and_its_path() {
-    let dir = temp_dir("invalid");
+    let tmp = temp_dir("invalid");
+    let dir = tmp.path();
     let instance = format!(
         "{}/instances/small/closure.json",
         env!("CARGO_MANIFEST_DIR")
@@ -323,7 +324,8 @@ fn invalid_scenario_files_exit_2_with_every_problem_and_its_path() {
 
 #[test]
 fn two_runs_give_the_same_bytes() {
-    let dir = temp_dir("determinism");
+    let tmp = temp_dir("determinism");
+    let dir = tmp.path();
     let instance = format!(
         "{}/instances/small/out_of_district.json",
         env!("CARGO_MANIFEST_DIR")

@@ -16,7 +16,7 @@ use highs::{Col, HighsModelStatus, Model, RowProblem, Sense as HSense};
 
 use super::formulation::{Column, Formulation, Row, Sense};
 use super::increments::Increments;
-use super::solve::{SolveError, configure, has_feasible_solution};
+use super::solve::{SolveError, configure, has_feasible_solution, solve_counted};
 
 /// What a solve of the LP gave, in the formulation's columns and rows.
 #[derive(Debug, Clone)]
@@ -118,7 +118,7 @@ impl LpModel {
             .ok_or_else(|| SolveError::Rejected("LP model lost after an error".into()))?;
         configure(&mut model, self.run_time + seconds, ipm)?;
         let started = Instant::now();
-        let solved = model.try_solve();
+        let solved = solve_counted(model);
         self.run_time += started.elapsed().as_secs_f64();
         let solved = solved.map_err(|e| SolveError::Rejected(format!("{e:?}")))?;
         let optimal = solved.status() == HighsModelStatus::Optimal;
@@ -211,8 +211,31 @@ fn highs_problem(columns: &[Column], rows: &[Row], integer: bool) -> (RowProblem
 mod tests {
     use super::*;
     use crate::geo::Distances;
-    use crate::lp::solve::lp_in_increments;
+    use crate::lp::solve::{lp_in_increments, work};
     use crate::validate::parse_instance;
+
+    /// A solve's work (see `solve::work`) is counted, and the same when the solve is repeated
+    /// (while other tests solve on other threads): decisions that must not depend on the
+    /// machine's speed read it.
+    #[test]
+    fn a_solve_counts_the_same_work_every_time() {
+        let text = include_str!("../../instances/enschede.json");
+        let instance = parse_instance(text).expect("instance");
+        let f = Formulation::build(&instance, &Distances::compute(&instance));
+        let counted = || {
+            let before = work();
+            let mut model = LpModel::new(&f).expect("model");
+            assert!(model.solve(60.0, false).expect("solve").optimal);
+            let first = work() - before;
+            // Solved again from its optimal basis: no iteration left to do.
+            assert!(model.solve(60.0, false).expect("solve").optimal);
+            (first, work() - before - first)
+        };
+        let (first, again) = counted();
+        assert!(first > 0);
+        assert_eq!(again, 0);
+        assert_eq!(counted(), (first, again));
+    }
 
     /// Rows added by `restrict` give the optimum of the formulation with those rows (solved
     /// from scratch), with their duals after the formulation's; after `release` the same

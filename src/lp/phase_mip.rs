@@ -425,7 +425,13 @@ mod tests {
         };
         let mut refresh = refresher(f, (&mut model, value), (&mip, rise), &left);
         let deadline = Instant::now() + Duration::from_secs(60);
-        crate::lp::repair::repair(instance, f, guide, widen, deadline, &mut refresh)
+        let (stretch, margin) = widen;
+        let rounding = crate::lp::repair::Rounding {
+            stretch,
+            margin,
+            enough: 0.0,
+        };
+        crate::lp::repair::repair(instance, f, guide, rounding, deadline, &mut refresh)
             .expect("a rounded plan")
     }
 

@@ -187,6 +187,20 @@ fn limits(instance: &Instance, t: usize, initial: &[f64]) -> Phase {
     }
 }
 
+/// How a rounding widens the LP's flows of a phase for its keep program, and how closely
+/// the program is solved (see [`repair`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rounding {
+    /// The LP's flows rounded up are multiplied by this.
+    pub stretch: u64,
+    /// Up to this many patients more on each of them.
+    pub margin: u64,
+    /// A keep program stops once its plan is proved within this much (in the objective's
+    /// units) of its optimum: proving the last few units took most of a small program's
+    /// time (Enschede: 0.6 s to find its best plan, 2.2 s more to prove it).
+    pub enough: f64,
+}
+
 /// A feasible integral solution near `lp` (column values), or `None` if the replay cannot
 /// keep a load under a bound that drops.
 ///
@@ -196,8 +210,8 @@ fn limits(instance: &Instance, t: usize, initial: &[f64]) -> Phase {
 /// rounded down without one (like an LP cut short, that makes the plan depend on the clock,
 /// and its status is `time_limit` anyway).
 ///
-/// The keep program chooses from the LP's flows rounded up and times `stretch`, plus up to
-/// `margin` patients on each. Where every practice is full, an exchange of patients with
+/// The keep program chooses from the LP's flows rounded up and times `rounding.stretch`,
+/// plus up to `rounding.margin` patients on each. Where every practice is full, an exchange of patients with
 /// different care weights is integral only at counts whose weights balance (13 of weight
 /// 1.0 for 10 of weight 1.3), often larger than the LP's fractions; a stretch or a margin
 /// lets the keep program find those, but it also makes its search harder and lets it drift
@@ -211,7 +225,7 @@ pub fn repair(
     instance: &Instance,
     f: &Formulation,
     lp: Guide,
-    (stretch, margin): (u64, u64),
+    rounding: Rounding,
     deadline: Instant,
     refresh: &mut Refresh<'_>,
 ) -> Option<Vec<f64>> {
@@ -269,16 +283,17 @@ pub fn repair(
         // departures, arrivals and registrations rounded up (and of what step 2 placed)
         // within every limit (see `keep`).
         let fallback = keep::Counts::of(&st, &placed);
-        let caps = lp_counts(f, &st, t, &lp_now.values, Round::Up(stretch)).union(&fallback);
+        let caps =
+            lp_counts(f, &st, t, &lp_now.values, Round::Up(rounding.stretch)).union(&fallback);
         let start = caps.aligned(&fallback);
         let started = Instant::now();
         let kept = keep::choose(
             &st,
             &ph,
-            (&caps, margin),
+            (&caps, rounding.margin),
             &start,
             (&lp_now.values, lp_now.prices.as_ref()),
-            deadline,
+            (deadline, rounding.enough),
         );
         if std::env::var_os("SPREIDING_TRACE").is_some() {
             eprintln!(

@@ -31,17 +31,18 @@
 //! `SPREIDING_TRACE=1` prints each step's time and value on stderr, `SPREIDING_TRACE=2` also
 //! every window of step 4.
 
+use std::cell::Cell;
 use std::time::{Duration, Instant};
 
 use good_lp::solvers::highs::highs;
 use good_lp::{Expression, ProblemVariables, SolverModel, Variable, variable};
-use highs::{HighsModelStatus, HighsSolutionStatus, Model};
+use highs::{HighsModelStatus, HighsSolutionStatus, HighsStatus, Model};
 
 use super::formulation::{Formulation, Sense};
 use super::lp_model::{LpModel, LpRun};
 use super::neighbourhood::Search;
 use super::phase_mip::{PhaseMip, Reach};
-use super::repair::{CHOICE_MAX_COLUMNS, Guide, Prices, repair};
+use super::repair::{CHOICE_MAX_COLUMNS, Guide, Prices, Rounding, repair};
 use crate::model::Instance;
 
 /// How to solve.
@@ -150,9 +151,19 @@ const IPM_FROM_COLUMNS: usize = 5_000;
 /// 10 (by up to 0.04%) and worse in 4, and the rounded plan's value picked the better final
 /// plan every time. Above this size a second rounding costs too much (a 500-area region:
 /// ~130 s), and the LP is rounded once with [`MARGIN`]. The second rounding is skipped when
-/// less than twice the first one's time is left, so that it does not take the windows'
-/// time under a short time limit.
+/// the first is within the gap tolerance, or took more than [`SECOND_ROUNDING_MAX_WORK`].
 const PORTFOLIO_MAX_COLUMNS: usize = 20_000;
+
+/// The second rounding runs only after a first that took at most this much [`work`]
+/// (HiGHS's simplex iterations times the rows of their models), so that it leaves the
+/// windows their time. Work, not seconds, so that the plan does not depend on the machine's
+/// speed (session 23's rule, "less than twice the first rounding's time left", gave a
+/// 120-area city one plan alone on the cores and another beside a second run). Measured:
+/// 60 × 30 × 4 instances 11–153 million (first roundings of 7–60 s), the 120-area city 125
+/// million (47 s; its second rounding gains 28); city seeds 40–42 415–504 million (130–190
+/// s: a second rounding ended seed 40 at 235 s and seed 42 at 265 s), 150 × 80 × 8 412
+/// million, 120 × 60 × 12 1.9 billion.
+const SECOND_ROUNDING_MAX_WORK: u64 = 250_000_000;
 
 /// How many patients the keep program may add to each of the LP's departures, arrivals and
 /// registrations of a phase. Where every practice is full, exchanges of patients with
@@ -168,9 +179,17 @@ const MARGIN: u64 = 15;
 /// much (relative) above the plain LP's bound; see `solve`.
 const BALANCED_MAX_PRICE: f64 = 1e-3;
 
-/// A rounded weight-balanced LP within this many times the gap tolerance of the bound is
-/// taken as it is; above it the plain LP is rounded too (see `solve`).
-const BALANCED_ENOUGH_FACTOR: f64 = 2.0;
+/// On models up to [`KEEP_PROOF_MAX_COLUMNS`], a keep program stops once proved within this
+/// share of the gap tolerance's part per phase (the tolerance times the LP bound, over the
+/// phases): well inside what the plan may lose, where most of a small program's time went
+/// into proving its last few units (Enschede's plain rounding: 52 s with its programs
+/// proved optimal, 6 s with this, the plan 3.5 worse of 19.36 million).
+const KEEP_PROOF_SHARE: f64 = 0.1;
+
+/// Bigger models' keep programs are solved to their node limit without an absolute gap: they
+/// seldom come near one, and the setting only changed HiGHS's search (one run of the region
+/// ended 0.0104% worse with it, 150 × 80 × 8 0.0004% worse, 120 × 60 × 12 seed 5 0.0015%).
+const KEEP_PROOF_MAX_COLUMNS: usize = 12_000;
 
 /// The weight-balanced LP is only solved for models up to this many columns. It costs as
 /// much as the LP itself (a 500-area region: 135 s on top of 70 s) and on the large
@@ -272,9 +291,34 @@ pub(super) fn solve_from(
             .try_set_solution(Some(start), None, None, None)
             .map_err(|e| SolveError::Rejected(format!("initial solution: {e:?}")))?;
     }
-    model
-        .try_solve()
-        .map_err(|e| SolveError::Rejected(format!("{e:?}")))
+    solve_counted(model).map_err(|e| SolveError::Rejected(format!("{e:?}")))
+}
+
+thread_local! {
+    /// The work of HiGHS's runs on this thread so far, see [`work`].
+    static WORK: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Solves `model` and adds the run's work to [`work`]: its simplex iterations (after a MIP,
+/// those of its whole search) times the model's rows, as an iteration's cost grows with
+/// the basis. Every HiGHS run of the rounding goes through here.
+pub(super) fn solve_counted(model: Model) -> Result<highs::SolvedModel, HighsStatus> {
+    let rows = u64::try_from(model.num_rows()).unwrap_or(u64::MAX).max(1);
+    let solved = model.try_solve();
+    if let Ok(solved) = &solved {
+        let iterations = u64::try_from(solved.simplex_iteration_count()).unwrap_or(0);
+        WORK.with(|w| w.set(w.get().saturating_add(iterations.saturating_mul(rows))));
+    }
+    solved
+}
+
+/// The work of every [`solve_counted`] run on this thread so far: a measure that, unlike
+/// seconds, is the same on every machine, for decisions the output must not depend on. A
+/// solve runs on one thread from start to end (HiGHS itself is single-threaded, sensitivity
+/// runs whole solves on rayon's threads), so the difference of two readings within a solve
+/// is that solve's work alone.
+pub(super) fn work() -> u64 {
+    WORK.with(Cell::get)
 }
 
 fn run(model: Model, is_mip: bool, start: Option<&[f64]>) -> Result<Run, SolveError> {
@@ -585,6 +629,16 @@ pub fn solve(
     // rounding lost.
     let mut rounded_from: Option<(Vec<f64>, f64)> = None;
     let rise = |value: f64| options.gap * value.abs().max(1.0) / instance.phases() as f64;
+    let enough = if f.columns.len() <= KEEP_PROOF_MAX_COLUMNS {
+        KEEP_PROOF_SHARE * rise(best.bound)
+    } else {
+        0.0
+    };
+    let widened = |stretch, margin| Rounding {
+        stretch,
+        margin,
+        enough,
+    };
     let balanced = (f.columns.len() <= BALANCED_MAX_COLUMNS)
         .then(|| f.weight_balanced(instance))
         .filter(|b| b.rows.len() > f.rows.len());
@@ -605,27 +659,35 @@ pub fn solve(
             };
             best.improve(
                 f,
-                repair(instance, f, guide, (1, MARGIN), deadline, &mut refresh),
+                repair(
+                    instance,
+                    f,
+                    guide,
+                    widened(1, MARGIN),
+                    deadline,
+                    &mut refresh,
+                ),
             );
             step("rounded balanced LP", best.value);
             rounded_from = Some((values, value));
         }
     }
-    // The balanced rounding is kept without more work when it is close to the bound
-    // (Enschede: 0.0147%, in 0.3 s). Otherwise the plain LP is rounded as well and the
-    // better plan goes on: on a city without intake and outflow limits the balanced
-    // rounding stopped at 0.041% after 2 s of a 300 s limit.
-    let balanced_enough = rounded_from.is_some()
-        && relative_gap(best.value, best.bound) <= BALANCED_ENOUGH_FACTOR * options.gap;
+    // The balanced rounding is kept without more work when it is within the tolerance of
+    // the bound. Otherwise the plain LP is rounded as well and the better plan goes on: on
+    // Enschede the balanced rounding ends at 0.0147% in 0.3 s, the plain one at 0.0004%
+    // in 3 s; on a city without intake and outflow limits the balanced rounding stopped at
+    // 0.041% after 2 s of a 300 s limit.
+    let balanced_enough =
+        rounded_from.is_some() && relative_gap(best.value, best.bound) <= options.gap;
     if !balanced_enough && left() > 0.0 {
         let phase_mip = PhaseMip::new(f, instance.phases());
         // (stretch, margin, phase 1 weight-balanced); phase 1 weight-balanced only where
         // full practices do not choose their net changes (see `first_phase_balanced`).
         let balance_first = f.columns.len() > CHOICE_MAX_COLUMNS;
-        let widen: &[(u64, u64, bool)] = if f.columns.len() <= PORTFOLIO_MAX_COLUMNS {
-            &[(1, 0, balance_first), (2, 0, false)]
+        let widen = if f.columns.len() <= PORTFOLIO_MAX_COLUMNS {
+            vec![(widened(1, 0), balance_first), (widened(2, 0), false)]
         } else {
-            &[(1, MARGIN, balance_first)]
+            vec![(widened(1, MARGIN), balance_first)]
         };
         let guide = Guide {
             values: lp_values,
@@ -633,12 +695,20 @@ pub fn solve(
         };
         let first_balanced = f.with_rows(&f.weight_balance_rows(instance, 1));
         let mut first_took = 0.0;
-        for (k, &(stretch, margin, balance_first)) in widen.iter().enumerate() {
-            // Another rounding only while it leaves the windows their time.
-            if left() <= 2.0 * first_took {
+        let mut first_work = 0;
+        for (k, &(rounding, balance_first)) in widen.iter().enumerate() {
+            // Another rounding only where the first is not within the tolerance and took
+            // little work (see `SECOND_ROUNDING_MAX_WORK`), and never when it could not end
+            // before the time limit.
+            if k > 0
+                && (relative_gap(best.value, best.bound) <= options.gap
+                    || first_work > SECOND_ROUNDING_MAX_WORK
+                    || left() <= first_took)
+            {
                 break;
             }
             let started = Instant::now();
+            let work_before = work();
             plain.unfix();
             let start = if balance_first && first_balanced.rows.len() > f.rows.len() {
                 first_phase_balanced(&mut plain, (&first_balanced, f.rows.len()), left())?
@@ -655,17 +725,24 @@ pub fn solve(
                     instance,
                     f,
                     start.unwrap_or_else(|| guide.clone()),
-                    (stretch, margin),
+                    rounding,
                     deadline,
                     &mut refresh,
                 ),
             );
             step(
-                &format!("rounded LP, stretch {stretch}, margin {margin}"),
+                &format!(
+                    "rounded LP, stretch {}, margin {}",
+                    rounding.stretch, rounding.margin
+                ),
                 best.value,
             );
             if k == 0 {
                 first_took = started.elapsed().as_secs_f64();
+                first_work = work() - work_before;
+                if trace {
+                    eprintln!("  the first rounding's work: {first_work}");
+                }
             }
         }
         rounded_from = Some((guide.values, best.bound));

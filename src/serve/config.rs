@@ -56,9 +56,9 @@ impl Default for ServeConfig {
 const RETRY_AFTER_S: u64 = 5;
 
 impl ServeConfig {
-    /// Seconds a client is told to wait (`Retry-After`) when every solver is busy: a city plan
-    /// takes about a second and Enschede half of one, so a slot is usually free again within
-    /// a few; the time limit (60 s by default) would be far too pessimistic.
+    /// Seconds a client is told to wait (`Retry-After`) when every solver is busy: an
+    /// Enschede plan takes a few seconds, so a slot is usually free again within a few; the
+    /// time limit (60 s by default) would be far too pessimistic.
     pub fn retry_after_s(&self) -> u64 {
         RETRY_AFTER_S
     }

@@ -16,8 +16,8 @@ use crate::format::{InstanceFile, PlanFile, ScenariosFile, SensitivityFile, Term
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct PlanQuery {
-    /// Wall-clock budget for the solver in seconds, as `--time-limit` (default 3, at most the
-    /// server's `--max-time-limit`).
+    /// Wall-clock budget for the solver in seconds, as `--time-limit` (default the CLI's 300
+    /// capped at the server's `--max-time-limit`, so 60; at most that).
     pub time_limit: Option<f64>,
     /// Relative gap under which a plan counts as optimal, as `--gap` (default 1e-4, in [0, 1)).
     pub gap: Option<f64>,
@@ -29,8 +29,8 @@ pub struct PlanQuery {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct SensitivityQuery {
-    /// Wall-clock budget of each solve in seconds, as `--time-limit` (default 3, at most the
-    /// server's `--max-time-limit`).
+    /// Wall-clock budget of each solve in seconds, as `--time-limit` (default the CLI's 300
+    /// capped at the server's `--max-time-limit`, so 60; at most that).
     pub time_limit: Option<f64>,
     /// Relative gap of each solve, as `--gap` (default 1e-4, in [0, 1)).
     pub gap: Option<f64>,

@@ -42,7 +42,7 @@ use std::time::Instant;
 
 use highs::{RowProblem, Sense};
 
-use super::super::solve::{configure, has_feasible_solution};
+use super::super::solve::{configure, has_feasible_solution, solve_counted};
 use super::nets::{self, Choices, Class};
 use super::{Phase, Placement, Prices, State};
 
@@ -226,15 +226,16 @@ impl Counts {
 }
 
 /// How many of each entry of `caps` to place (none placed yet): up to its cap plus
-/// `margin`, starting from `start` (counts at the entries of `caps`, a feasible placement);
-/// `None` if HiGHS found no solution (the caller then keeps the start).
+/// `margin`, starting from `start` (counts at the entries of `caps`, a feasible placement),
+/// proved within `enough` of the program's optimum (or at its node limit); `None` if HiGHS
+/// found no solution (the caller then keeps the start).
 pub(super) fn choose(
     st: &State,
     ph: &Phase,
     (caps, margin): (&Counts, u64),
     start: &Counts,
     (lp, prices): (&[f64], Option<&Prices>),
-    deadline: Instant,
+    (deadline, enough): (Instant, f64),
 ) -> Option<Counts> {
     if caps.len() == 0 {
         return Some(Counts::default());
@@ -289,7 +290,8 @@ pub(super) fn choose(
     };
     model.try_set_option("mip_max_nodes", nodes).ok()?;
     model.try_set_option("mip_rel_gap", 1e-9).ok()?;
-    let solved = model.try_solve().ok()?;
+    model.try_set_option("mip_abs_gap", enough.max(1e-6)).ok()?;
+    let solved = solve_counted(model).ok()?;
     if !has_feasible_solution(&solved) {
         return None;
     }
@@ -316,7 +318,7 @@ pub(super) fn choose(
     let mut model = flows.try_optimise(Sense::Minimise).ok()?;
     configure(&mut model, seconds_left(), false).ok()?;
     model.try_set_option("solver", "simplex").ok()?;
-    let values = match model.try_solve() {
+    let values = match solve_counted(model) {
         Ok(solved) if has_feasible_solution(&solved) => solved.get_solution().columns().to_vec(),
         // Out of time or numerically off: the program's own values, rounded down.
         _ => values[..2 * n].to_vec(),

@@ -132,10 +132,17 @@ pub(super) mod tests {
     use crate::geo::Distances;
     use crate::lp::Formulation;
     use crate::lp::phase_mip::PhaseMip;
-    use crate::lp::repair::{Guide, repair};
+    use crate::lp::repair::{Guide, Rounding, repair};
     use crate::lp::solve::{keeps_every_row, mip_optimum, objective, refresher, solve_lp};
 
     use super::Prices;
+
+    /// The LP's flows as they are, each keep program solved to optimality.
+    const EXACT: Rounding = Rounding {
+        stretch: 1,
+        margin: 0,
+        enough: 0.0,
+    };
 
     /// A1 (10 patients, all at P1, 100 m away) and P2 (300 m, ceiling 20, empty). P1
     /// closes in phase 3 and P2 takes at most 6 a phase. Optimum (4.58): move 4 to P2 in
@@ -178,7 +185,7 @@ pub(super) mod tests {
         };
         let deadline = Instant::now() + Duration::from_secs(60);
         let plan =
-            repair(&instance, &f, guide, (1, 0), deadline, &mut refresh).expect("a rounded plan");
+            repair(&instance, &f, guide, EXACT, deadline, &mut refresh).expect("a rounded plan");
         assert!(keeps_every_row(&f, &plan));
         (objective(&f, &plan), mip_optimum(&f))
     }
