@@ -211,11 +211,12 @@ pub struct Rounding {
 /// and its status is `time_limit` anyway).
 ///
 /// The keep program chooses from the LP's flows rounded up and times `rounding.stretch`,
-/// plus up to `rounding.margin` patients on each. Where every practice is full, an exchange of patients with
-/// different care weights is integral only at counts whose weights balance (13 of weight
-/// 1.0 for 10 of weight 1.3), often larger than the LP's fractions; a stretch or a margin
-/// lets the keep program find those, but it also makes its search harder and lets it drift
-/// from the LP. None is better on every instance (see `super::solve`).
+/// plus up to `rounding.margin` patients on each. Where every practice is full, an exchange
+/// of patients with different care weights is integral only at counts whose weights
+/// balance (13 of weight 1.0 for 10 of weight 1.3), often larger than the LP's fractions;
+/// a stretch or a margin lets the keep program find those, but it also makes its search
+/// harder and lets it drift from the LP. None is better on every instance (see
+/// `super::solve`).
 ///
 /// After each phase, `refresh(t, values)` may return a new LP solution that agrees with the
 /// plan up to phase `t` (`values` holds the plan's columns up to `t`); the following phases

@@ -8,8 +8,10 @@
 //! 2. on models up to [`BALANCED_MAX_COLUMNS`], solve the weight-balanced LP
 //!    ([`Formulation::weight_balanced`]: full practices only swap patients of equal or
 //!    lower care weight, which integers can follow);
-//! 3. replay one of them in integers ([`super::repair`]): the balanced LP when its value is
-//!    within [`BALANCED_MAX_PRICE`] of the bound, else the plain one; on models where full
+//! 3. replay them in integers ([`super::repair`]): the balanced LP when its value is
+//!    within [`BALANCED_MAX_PRICE`] of the bound, and the plain one unless that plan is
+//!    already within the gap tolerance (twice on models up to [`PORTFOLIO_MAX_COLUMNS`],
+//!    see there), keeping the best; on models where full
 //!    practices do not choose their net changes in the keep program (above
 //!    [`CHOICE_MAX_COLUMNS`]) its (first) rounding takes phase 1 from the LP with only
 //!    phase 1 weight-balanced (see [`first_phase_balanced`]). After each phase the LP is
@@ -675,14 +677,14 @@ pub fn solve(
     // The balanced rounding is kept without more work when it is within the tolerance of
     // the bound. Otherwise the plain LP is rounded as well and the better plan goes on: on
     // Enschede the balanced rounding ends at 0.0147% in 0.3 s, the plain one at 0.0004%
-    // in 3 s; on a city without intake and outflow limits the balanced rounding stopped at
+    // in 6 s; on a city without intake and outflow limits the balanced rounding stopped at
     // 0.041% after 2 s of a 300 s limit.
     let balanced_enough =
         rounded_from.is_some() && relative_gap(best.value, best.bound) <= options.gap;
     if !balanced_enough && left() > 0.0 {
         let phase_mip = PhaseMip::new(f, instance.phases());
-        // (stretch, margin, phase 1 weight-balanced); phase 1 weight-balanced only where
-        // full practices do not choose their net changes (see `first_phase_balanced`).
+        // (rounding, phase 1 weight-balanced); phase 1 weight-balanced only where full
+        // practices do not choose their net changes (see `first_phase_balanced`).
         let balance_first = f.columns.len() > CHOICE_MAX_COLUMNS;
         let widen = if f.columns.len() <= PORTFOLIO_MAX_COLUMNS {
             vec![(widened(1, 0), balance_first), (widened(2, 0), false)]
