@@ -11,10 +11,10 @@
 //! 3. replay them in integers ([`super::repair`]): the balanced LP when its value is
 //!    within [`BALANCED_MAX_PRICE`] of the bound, and the plain one unless that plan is
 //!    already within the gap tolerance (twice on models up to [`PORTFOLIO_MAX_COLUMNS`],
-//!    see there), keeping the best; on models where full
-//!    practices do not choose their net changes in the keep program (above
-//!    [`CHOICE_MAX_COLUMNS`]) its (first) rounding takes phase 1 from the LP with only
-//!    phase 1 weight-balanced (see [`first_phase_balanced`]). After each phase the LP is
+//!    see there), keeping the best; on models where not every full practice chooses its
+//!    net change in the keep program (above [`CHOICE_MAX_COLUMNS`]) its (first) rounding
+//!    takes phase 1 from the LP with only phase 1 weight-balanced (see
+//!    [`first_phase_balanced`]). After each phase the LP is
 //!    solved again from its basis with that phase fixed to the plan, so the next phase is
 //!    rounded from an LP that agrees with the plan so far;
 //! 4. where the rounding lost more than the tolerance against the LP it followed,
@@ -486,10 +486,12 @@ pub(super) fn refresher<'a>(
 /// phases keep the plain LP, where room makes fractions cheap to round. Solved from the
 /// plain LP's basis, it costs a fraction of the LP (0.16 s on that city).
 ///
-/// Where full practices choose among integer net changes that fit (see `repair::nets`,
-/// models up to [`CHOICE_MAX_COLUMNS`]), the plain LP's phase 1 rounds well and this
-/// restriction only costs: on a 120-area city (seed 42) it raised phase 1 by 1.7k, and
-/// the plan ended at 0.0275% above the bound against 0.0204% from the plain LP.
+/// Where every full practice chooses among integer net changes that fit (see
+/// `repair::nets`, models up to [`CHOICE_MAX_COLUMNS`]), the plain LP's phase 1 rounds well
+/// and this restriction only costs: on a 120-area city (seed 42) it raised phase 1 by
+/// 1.7k, and the plan ended at 0.0275% above the bound against 0.0204% from the plain LP.
+/// Where only some choose (above it), the others' exchanges do not round: the region's
+/// plan from the plain LP's phase 1 ended at 0.152% against 0.0718%.
 fn first_phase_balanced(
     model: &mut LpModel,
     (balanced, plain_rows): (&Formulation, usize),
@@ -683,8 +685,8 @@ pub fn solve(
         rounded_from.is_some() && relative_gap(best.value, best.bound) <= options.gap;
     if !balanced_enough && left() > 0.0 {
         let phase_mip = PhaseMip::new(f, instance.phases());
-        // (rounding, phase 1 weight-balanced); phase 1 weight-balanced only where full
-        // practices do not choose their net changes (see `first_phase_balanced`).
+        // (rounding, phase 1 weight-balanced); phase 1 weight-balanced only where not
+        // every full practice chooses its net change (see `first_phase_balanced`).
         let balance_first = f.columns.len() > CHOICE_MAX_COLUMNS;
         let widen = if f.columns.len() <= PORTFOLIO_MAX_COLUMNS {
             vec![(widened(1, 0), balance_first), (widened(2, 0), false)]

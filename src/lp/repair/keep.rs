@@ -25,11 +25,12 @@
 //!
 //! Even so, where every practice is full B&B finds few integer totals that balance (each
 //! practice's load row is an equality knapsack): on a 60-area instance without transfer limits
-//! the program ended at its start, 2.3% above the LP. So on models up to
-//! [`CHOICE_MAX_COLUMNS`] a practice that the LP leaves full at a fractional net change
-//! chooses its net change per care weight from a list of integer ones that fit (see
-//! [`super::nets`]), and every pair there is an entry, so that the patients such a change
-//! needs are in reach; that instance then ends at 0.02% (one phase; docs/performance.md).
+//! the program ended at its start, 2.3% above the LP. So a practice that the LP leaves
+//! full at a fractional net change chooses its net change per care weight from a list of
+//! integer ones that fit (see [`super::nets`]), and every pair there is an entry, so that
+//! the patients such a change needs are in reach; that instance then ends at 0.02% (one
+//! phase; docs/performance.md). On models above [`CHOICE_MAX_COLUMNS`] only the
+//! [`CHOOSING_AT_MOST`] full practices with the largest exchanges choose.
 //!
 //! Each kept patient is valued by the LP's reduced cost of the placement over the phases
 //! left, with the rows of this phase left to the program (see [`super::prices`]): so the
@@ -66,12 +67,28 @@ const MORE_NODES_MAX_COLUMNS: usize = 40_000;
 /// On the 120-area city twice [`MAX_NODES`] pay: seed 42 ends at 0.0204% against 0.0259%.
 const FEW_CANDIDATES_NODES: i32 = 1_000;
 
-/// Full practices choose among candidate net changes (see [`nets`]) only on models up to
-/// this many columns. Above it the programs with every pair of the full practices take so
-/// long that the plan is cut by the 300 s limit: on a 500 × 300 × 12 region (103k columns)
-/// the keep program of phase 2 alone ran 95 s, and the plan ended at 0.89% above the LP
-/// bound against 0.088% without.
+/// Every full practice chooses among candidate net changes (see [`nets`]) on models up to
+/// this many columns; above it only the [`CHOOSING_AT_MOST`] with the largest exchanges
+/// do. With all of them (55–87 a phase) the programs with every pair of the full practices
+/// take so long that the plan is cut by the 300 s limit: on a 500 × 300 × 12 region (103k
+/// columns) the keep program of phase 2 alone ran 95 s, and the plan ended at 0.89% above
+/// the LP bound against 0.088% without.
 pub(in crate::lp) const CHOICE_MAX_COLUMNS: usize = 40_000;
+
+/// On models above [`CHOICE_MAX_COLUMNS`], the full practices that choose their net
+/// changes in a phase: those whose LP exchanges are largest (care-weighted patients
+/// arriving and leaving), the others keep their totals as on smaller models without
+/// choices. This bounds the program whatever the region's size. On the 500 × 300 × 12
+/// region (two runs side by side): 40 give 0.0718% above the LP bound in 222 s, 20 give
+/// 0.0929%, none 0.0883%.
+const CHOOSING_AT_MOST: usize = 40;
+
+/// The nodes of a program where at most [`CHOOSING_AT_MOST`] practices choose (models
+/// above [`CHOICE_MAX_COLUMNS`]): HiGHS's root heuristics find most of what these
+/// programs give (region, phase 2 with every full practice choosing: within 0.1% of the
+/// 95 s optimum after 5.5 s). With these and 40 practices the region's plan takes 200 s
+/// alone on the cores (its programs 6–16 s each).
+const CAPPED_CHOICE_NODES: i32 = 50;
 
 /// Models up to this many columns get [`nets::KEPT`] candidates per full practice, bigger
 /// ones [`nets::KEPT_FEW`] (and [`FEW_CANDIDATES_NODES`]): with 48 the programs of a
@@ -250,38 +267,45 @@ pub(super) fn choose(
     }
     // A full practice may need patients the LP does not move to balance its exchanges:
     // every pair there becomes an entry (see `nets`).
-    let choose_nets = st.f.columns.len() <= CHOICE_MAX_COLUMNS;
-    let full = if !choose_nets {
-        vec![false; st.instance.practices.len()]
-    } else {
+    let capped = st.f.columns.len() > CHOICE_MAX_COLUMNS;
+    let full = {
         let groups = Groups::new(st, caps);
         let classes = classes(st, ph, (caps, margin), start, lp, &groups);
         let mut full = vec![false; st.instance.practices.len()];
+        let mut exchanges = Vec::new();
         for (x, list) in classes {
             full[x] = nets::is_full(&list, ph.bound[x] - st.load[x]);
+            if full[x] {
+                let volume: f64 = list.iter().map(|c| c.weight * c.lp.abs()).sum();
+                exchanges.push((volume, x));
+            }
+        }
+        if capped {
+            exchanges.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            for &(_, x) in exchanges.iter().skip(CHOOSING_AT_MOST) {
+                full[x] = false;
+            }
         }
         full
     };
     let caps = &caps.union(&every_pair_at(st, ph.t, &full));
     let start = &caps.aligned(start);
     let groups = Groups::new(st, caps);
-    let (choices, margins) = if choose_nets {
-        let classes = classes(st, ph, (caps, margin), start, lp, &groups);
+    let (choices, margins) = {
+        let mut classes = classes(st, ph, (caps, margin), start, lp, &groups);
+        classes.retain(|&x, _| full[x]);
         full_practices(st, ph, (caps, margin), classes, &groups)
-    } else {
-        let room = room_beyond_caps(st, caps);
-        (
-            Vec::new(),
-            room.into_iter().map(|r| r.min(margin)).collect(),
-        )
     };
+    let choosing = !choices.is_empty();
     let program = totals_program(st, ph, (caps, &margins), prices, &groups, choices);
     let start = program.start(st, caps, start, &groups);
     let mut model = program.pb.try_optimise(Sense::Minimise).ok()?;
     // HiGHS ignores a start it finds infeasible.
     let _ = model.try_set_solution(Some(&start), None, None, None);
     configure(&mut model, seconds_left(), false).ok()?;
-    let nodes = if choose_nets && !many_candidates(st) {
+    let nodes = if capped && choosing {
+        CAPPED_CHOICE_NODES
+    } else if !many_candidates(st) && !capped {
         FEW_CANDIDATES_NODES
     } else if st.f.columns.len() <= MORE_NODES_MAX_COLUMNS {
         2 * MAX_NODES
