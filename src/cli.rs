@@ -19,7 +19,7 @@ use spreiding::{model::Instance, planner, verify};
 mod files;
 mod sensitivity;
 
-pub(crate) use files::{read_text, write_atomically};
+pub(crate) use files::{is_standard_stream, read_text, write_atomically};
 
 /// Plans how GP patients are redistributed over a city's practices, phase by phase.
 #[derive(Debug, Parser)]
@@ -57,7 +57,7 @@ enum Command {
     Plan {
         /// The instance@1 JSON file ("-" for standard input).
         instance: PathBuf,
-        /// Write the plan JSON here (default: standard output).
+        /// Write the plan JSON here (default, or "-": standard output).
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
         /// Also write moves.csv, registrations.csv, loads.csv and waiting.csv into DIR.
@@ -286,7 +286,7 @@ fn plan(
     if let Some(dir) = csv_dir {
         write_csv(&plan, dir)?;
     }
-    match output {
+    match output.filter(|p| !is_standard_stream(p)) {
         Some(path) => write_atomically(path, json.as_bytes())?,
         None => {
             let mut stdout = io::stdout().lock();

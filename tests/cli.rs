@@ -158,4 +158,13 @@ fn stdout_plan_equals_file_plan() {
     assert_eq!(to_file.status.code(), Some(0));
     let to_stdout = spreiding(&["plan", &instance, "-q"]);
     assert_eq!(std::fs::read(Path::new(&plan)).unwrap(), to_stdout.stdout);
+    // `-o -` is standard output too (as for `sensitivity`), not a file named "-".
+    let dash = Command::new(env!("CARGO_BIN_EXE_spreiding"))
+        .current_dir(dir)
+        .args(["plan", &instance, "-o", "-", "-q"])
+        .output()
+        .expect("run spreiding");
+    assert_eq!(dash.status.code(), Some(0));
+    assert_eq!(dash.stdout, to_stdout.stdout);
+    assert!(!dir.join("-").exists());
 }

@@ -14,10 +14,16 @@ use std::path::{Path, PathBuf};
 
 use super::Failure;
 
+/// Whether `path` is `-`: standard input where a file is read, standard output where one
+/// is written.
+pub(crate) fn is_standard_stream(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
 /// Reads a whole text file, or standard input for `-`.
 pub(crate) fn read_text(path: &Path) -> Result<String, Failure> {
     let mut text = String::new();
-    let read = if path.as_os_str() == "-" {
+    let read = if is_standard_stream(path) {
         io::stdin().read_to_string(&mut text).map(|_| ())
     } else {
         fs::read_to_string(path).map(|t| text = t)

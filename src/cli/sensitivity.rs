@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 use std::io::{self, IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -13,7 +13,7 @@ use spreiding::lp::SolveOptions;
 use spreiding::sensitivity::{self, Base, Scenario, ScenarioError, file_name, report};
 use spreiding::validate::Problem;
 
-use super::{Failure, read_text, write_atomically};
+use super::{Failure, is_standard_stream, read_text, write_atomically};
 
 /// The command's arguments.
 pub struct Args {
@@ -33,10 +33,6 @@ fn problems_message(header: String, problems: &[Problem]) -> String {
         let _ = writeln!(msg, "  {p}");
     }
     msg
-}
-
-fn is_stdout(path: &Path) -> bool {
-    path.as_os_str() == "-"
 }
 
 /// Reads and checks everything (every problem at once), solves, writes.
@@ -165,8 +161,8 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     if let Some(path) = &args.csv {
         write_atomically(path, &csv_bytes)?;
     }
-    let json_to_stdout = args.output.as_deref().is_some_and(is_stdout);
-    if let Some(path) = args.output.as_deref().filter(|p| !is_stdout(p)) {
+    let json_to_stdout = args.output.as_deref().is_some_and(is_standard_stream);
+    if let Some(path) = args.output.as_deref().filter(|p| !is_standard_stream(p)) {
         write_atomically(path, json.as_bytes())?;
     }
     let write_stdout = |bytes: &[u8]| -> Result<(), Failure> {
