@@ -52,13 +52,6 @@ use super::{Phase, Placement, Prices, State};
 /// is used even if not proved optimal.
 const MAX_NODES: i32 = 2_000;
 
-/// Models up to this many columns get twice [`MAX_NODES`]: there the nodes pay (250 × 150
-/// × 8, 33.6k columns: 0.0305% → 0.0296%; 500 × 300 × 4: 0.0587% → 0.0560%; a city with 12
-/// phases 0.1255% → 0.1192%; a city without a move budget 0.2255% → 0.1972%) for about
-/// twice the rounding's time, which the 500-area region (103k columns, 169 s) cannot spare.
-/// (Measured before full practices chose their net changes; see [`FEW_CANDIDATES_NODES`].)
-const MORE_NODES_MAX_COLUMNS: usize = 40_000;
-
 /// The nodes of a program on a model above [`MANY_CANDIDATES_MAX_COLUMNS`] where full
 /// practices choose among candidates: with twice [`MAX_NODES`] a 250 × 150 × 8 instance
 /// (33.6k columns, programs of 20–90 s) ran into the 300 s limit; with this many it ends
@@ -303,16 +296,9 @@ pub(super) fn choose(
     // HiGHS ignores a start it finds infeasible.
     let _ = model.try_set_solution(Some(&start), None, None, None);
     configure(&mut model, seconds_left(), false).ok()?;
-    let nodes = if capped && choosing {
-        CAPPED_CHOICE_NODES
-    } else if !many_candidates(st) && !capped {
-        FEW_CANDIDATES_NODES
-    } else if st.f.columns.len() <= MORE_NODES_MAX_COLUMNS {
-        2 * MAX_NODES
-    } else {
-        MAX_NODES
-    };
-    model.try_set_option("mip_max_nodes", nodes).ok()?;
+    model
+        .try_set_option("mip_max_nodes", node_limit(st, choosing))
+        .ok()?;
     model.try_set_option("mip_rel_gap", 1e-9).ok()?;
     model.try_set_option("mip_abs_gap", enough.max(1e-6)).ok()?;
     let solved = solve_counted(model).ok()?;
@@ -406,6 +392,30 @@ fn full_practices(
         })
         .collect();
     (choices, margins)
+}
+
+/// The branch-and-bound nodes of a phase's program, by the model's size: twice
+/// [`MAX_NODES`] up to [`MANY_CANDIDATES_MAX_COLUMNS`], [`FEW_CANDIDATES_NODES`] up to
+/// [`CHOICE_MAX_COLUMNS`], above it [`CAPPED_CHOICE_NODES`] where practices `choosing`
+/// their net changes make the program hard, else [`MAX_NODES`].
+///
+/// Twice [`MAX_NODES`] paid before full practices chose their net changes, on models up to
+/// 40k columns (250 × 150 × 8, 33.6k columns: 0.0305% → 0.0296%; 500 × 300 × 4: 0.0587% →
+/// 0.0560%; a city with 12 phases 0.1255% → 0.1192%; a city without a move budget 0.2255%
+/// → 0.1972%) for about twice the rounding's time, which the 500-area region (103k
+/// columns, 169 s) could not spare; with choices only the smallest models keep them (see
+/// [`FEW_CANDIDATES_NODES`]).
+fn node_limit(st: &State, choosing: bool) -> i32 {
+    let columns = st.f.columns.len();
+    if columns <= MANY_CANDIDATES_MAX_COLUMNS {
+        2 * MAX_NODES
+    } else if columns <= CHOICE_MAX_COLUMNS {
+        FEW_CANDIDATES_NODES
+    } else if choosing {
+        CAPPED_CHOICE_NODES
+    } else {
+        MAX_NODES
+    }
 }
 
 /// Whether the model is small enough for [`nets::KEPT`] candidates per full practice and
