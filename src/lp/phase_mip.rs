@@ -430,6 +430,7 @@ mod tests {
             stretch,
             margin,
             enough: 0.0,
+            quick: 0.0,
         };
         crate::lp::repair::repair(instance, f, guide, rounding, deadline, &mut refresh)
             .expect("a rounded plan")

@@ -46,6 +46,7 @@ fn floor(v: f64) -> u64 {
 
 pub(super) mod chains;
 mod cycles;
+mod dive;
 mod keep;
 mod nets;
 mod prices;
@@ -199,6 +200,10 @@ pub struct Rounding {
     /// units) of its optimum: proving the last few units took most of a small program's
     /// time (Enschede: 0.6 s to find its best plan, 2.2 s more to prove it).
     pub enough: f64,
+    /// Where full practices choose their net changes, a keep program's dive (see
+    /// [`dive`]) is its answer when within this much of the program's relaxation; 0: the
+    /// program is always solved by branch and bound.
+    pub quick: f64,
 }
 
 /// A feasible integral solution near `lp` (column values), or `None` if the replay cannot
@@ -294,7 +299,7 @@ pub fn repair(
             (&caps, rounding.margin),
             &start,
             (&lp_now.values, lp_now.prices.as_ref()),
-            (deadline, rounding.enough),
+            (deadline, rounding.enough, rounding.quick),
         );
         if std::env::var_os("SPREIDING_TRACE").is_some() {
             eprintln!(

@@ -44,6 +44,7 @@ use std::time::Instant;
 use highs::{RowProblem, Sense};
 
 use super::super::solve::{configure, has_feasible_solution, solve_counted};
+use super::dive;
 use super::nets::{self, Choices, Class};
 use super::{Phase, Placement, Prices, State};
 
@@ -245,7 +246,7 @@ pub(super) fn choose(
     (caps, margin): (&Counts, u64),
     start: &Counts,
     (lp, prices): (&[f64], Option<&Prices>),
-    (deadline, enough): (Instant, f64),
+    (deadline, enough, quick): (Instant, f64, f64),
 ) -> Option<Counts> {
     if caps.len() == 0 {
         return Some(Counts::default());
@@ -290,39 +291,66 @@ pub(super) fn choose(
         full_practices(st, ph, (caps, margin), classes, &groups)
     };
     let choosing = !choices.is_empty();
-    let program = totals_program(st, ph, (caps, &margins), prices, &groups, choices);
-    let start = program.start(st, caps, start, &groups);
-    let mut model = program.pb.try_optimise(Sense::Minimise).ok()?;
-    // HiGHS ignores a start it finds infeasible.
-    let _ = model.try_set_solution(Some(&start), None, None, None);
-    configure(&mut model, seconds_left(), false).ok()?;
-    model
-        .try_set_option("mip_max_nodes", node_limit(st, choosing))
-        .ok()?;
-    model.try_set_option("mip_rel_gap", 1e-9).ok()?;
-    model.try_set_option("mip_abs_gap", enough.max(1e-6)).ok()?;
-    let solved = solve_counted(model).ok()?;
-    if !has_feasible_solution(&solved) {
-        return None;
-    }
+    let program = totals_program(st, ph, (caps, &margins), prices, &groups, &choices);
+    let mut start = program.start(st, caps, start, &groups);
+    let trace = std::env::var_os("SPREIDING_TRACE").is_some();
+    // Where full practices choose and a quick answer may do, dive first (see `dive`): its
+    // plan is kept when within `quick` of the program's relaxation, else it is HiGHS's start.
+    let dived = (choosing && quick > 0.0)
+        .then(|| dive::dive(&program.pb, &program.choices, seconds_left()))
+        .flatten()
+        .and_then(|d| {
+            let picked: Vec<Choices> = choices
+                .iter()
+                .zip(&d.picks)
+                .map(|(c, &k)| Choices {
+                    classes: c.classes.clone(),
+                    nets: vec![c.nets[k].clone()],
+                })
+                .collect();
+            let fixed = totals_program(st, ph, (caps, &margins), prices, &groups, &picked);
+            let mut model = fixed.pb.try_optimise(Sense::Minimise).ok()?;
+            configure(&mut model, seconds_left(), false).ok()?;
+            model
+                .try_set_option("mip_max_nodes", node_limit(st, false))
+                .ok()?;
+            model.try_set_option("mip_rel_gap", 1e-9).ok()?;
+            model.try_set_option("mip_abs_gap", enough.max(1e-6)).ok()?;
+            let solved = solve_counted(model).ok()?;
+            if !has_feasible_solution(&solved) {
+                return None;
+            }
+            let lost = solved.objective_value() - d.bound;
+            if trace {
+                eprintln!("    dive: {lost:.1} above the program's relaxation");
+            }
+            // The fixed program's columns are the program's, less the choices.
+            let mut values = solved.get_solution().columns().to_vec();
+            values.truncate(start.len() - program.choices.iter().map(Vec::len).sum::<usize>());
+            values.extend(program.picking(&d.picks));
+            Some((values, lost))
+        });
+    let values = match dived {
+        Some((values, lost)) if lost <= quick => values,
+        dived => {
+            if let Some((values, _)) = dived {
+                start = values;
+            }
+            solve_program(
+                st,
+                &program,
+                &start,
+                choosing,
+                (seconds_left(), enough),
+                trace,
+            )?
+        }
+    };
     let n = caps.len();
-    let values = solved.get_solution().columns().to_vec();
     let totals: Vec<f64> = values[2 * n..][..groups.keys.len()]
         .iter()
         .map(|v| v.round().max(0.0))
         .collect();
-    let trace = std::env::var_os("SPREIDING_TRACE").is_some();
-    if trace {
-        eprintln!(
-            "    keep program: {} integer totals, {} full practices ({} candidates), {:?}, value {:.1}, gap {:.2e}",
-            totals.len(),
-            program.choices.len(),
-            program.choices.iter().sum::<usize>(),
-            solved.status(),
-            solved.objective_value(),
-            solved.mip_gap()
-        );
-    }
     // The totals fixed, the rest is a flow problem: its vertices are integral.
     let flows = flows_program(st, ph.t, (caps, &margins), prices, &groups, &totals);
     let mut model = flows.try_optimise(Sense::Minimise).ok()?;
@@ -355,6 +383,42 @@ pub(super) fn choose(
         arrive: take(&caps.arrive),
         register: take(&caps.register),
     })
+}
+
+/// Solves `program` by branch and bound from `start` (its column values; HiGHS ignores a
+/// start it finds infeasible) until proved within `enough` or at the node limit; its
+/// column values, or `None` if HiGHS found no solution.
+fn solve_program(
+    st: &State,
+    program: &Program,
+    start: &[f64],
+    choosing: bool,
+    (seconds, enough): (f64, f64),
+    trace: bool,
+) -> Option<Vec<f64>> {
+    let mut model = program.pb.clone().try_optimise(Sense::Minimise).ok()?;
+    let _ = model.try_set_solution(Some(start), None, None, None);
+    configure(&mut model, seconds, false).ok()?;
+    model
+        .try_set_option("mip_max_nodes", node_limit(st, choosing))
+        .ok()?;
+    model.try_set_option("mip_rel_gap", 1e-9).ok()?;
+    model.try_set_option("mip_abs_gap", enough.max(1e-6)).ok()?;
+    let solved = solve_counted(model).ok()?;
+    if !has_feasible_solution(&solved) {
+        return None;
+    }
+    if trace {
+        eprintln!(
+            "    keep program: {} full practices ({} candidates), {:?}, value {:.1}, gap {:.2e}",
+            program.choices.len(),
+            program.choices.iter().map(Vec::len).sum::<usize>(),
+            solved.status(),
+            solved.objective_value(),
+            solved.mip_gap()
+        );
+    }
+    Some(solved.get_solution().columns().to_vec())
 }
 
 /// The full practices' candidate net changes (see [`nets`]) and every entry's margin: the
@@ -665,9 +729,9 @@ struct Program {
     pb: RowProblem,
     /// Per excess column, its practice and ceiling.
     excess: Vec<(usize, f64)>,
-    /// Per full practice, how many candidate net changes it chooses from (the start's
-    /// first).
-    choices: Vec<usize>,
+    /// Per full practice, the binary columns of the candidate net changes it chooses
+    /// from (the start's first).
+    choices: Vec<Vec<highs::Col>>,
 }
 
 impl Program {
@@ -692,10 +756,15 @@ impl Program {
         }
         out.extend(sums);
         out.extend(self.excess.iter().map(|&(x, c)| (load[x] - c).max(0.0)));
-        for &n in &self.choices {
-            out.extend((0..n).map(|k| if k == 0 { 1.0 } else { 0.0 }));
-        }
+        out.extend(self.picking(&vec![0; self.choices.len()]));
         out
+    }
+
+    /// The choice columns' values where each full practice takes the candidate of `picks`.
+    fn picking<'a>(&'a self, picks: &'a [usize]) -> impl Iterator<Item = f64> + 'a {
+        self.choices.iter().zip(picks).flat_map(|(cols, &pick)| {
+            (0..cols.len()).map(move |k| if k == pick { 1.0 } else { 0.0 })
+        })
     }
 }
 
@@ -708,7 +777,7 @@ fn totals_program(
     (caps, margins): (&Counts, &[u64]),
     prices: Option<&Prices>,
     groups: &Groups,
-    choices: Vec<Choices>,
+    choices: &[Choices],
 ) -> Program {
     let inst = st.instance;
     let w = inst.policy.weights;
@@ -774,13 +843,15 @@ fn totals_program(
         pb.add_row(..=left, arrivals.map(|(_, &col)| (col, 1.0)));
     }
     // Full practices: one candidate net change each, the totals tied to it.
-    for choice in &choices {
+    let mut columns = Vec::new();
+    for choice in choices {
         let picks: Vec<highs::Col> = choice
             .nets
             .iter()
             .map(|_| pb.add_integer_column(0.0, 0.0..=1.0))
             .collect();
         pb.add_row(1.0..=1.0, picks.iter().map(|&b| (b, 1.0)));
+        columns.push(picks.clone());
         for (c, class) in choice.classes.iter().enumerate() {
             let arrive = class.arrive.map(|g| (totals[g], 1.0));
             let leave = class.leave.map(|g| (totals[g], -1.0));
@@ -795,7 +866,7 @@ fn totals_program(
     Program {
         pb,
         excess,
-        choices: choices.iter().map(|c| c.nets.len()).collect(),
+        choices: columns,
     }
 }
 

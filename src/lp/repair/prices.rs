@@ -142,6 +142,7 @@ pub(super) mod tests {
         stretch: 1,
         margin: 0,
         enough: 0.0,
+        quick: 0.0,
     };
 
     /// A1 (10 patients, all at P1, 100 m away) and P2 (300 m, ceiling 20, empty). P1
