@@ -33,7 +33,7 @@ struct Cli {
 #[derive(Debug, Clone, Copy, clap::Args)]
 struct SolveArgs {
     /// Wall-clock budget for the solver, in seconds. A guard, not a target: a plan ends as
-    /// soon as its steps are done (Enschede: ~6 s; a 500-area region: ~200 s).
+    /// soon as its steps are done (Enschede: ~1.5 s; a 500-area region: ~200 s).
     #[arg(long, value_name = "SECONDS", default_value_t = 300.0,
           value_parser = positive_seconds)]
     time_limit: f64,

@@ -31,6 +31,9 @@
 //! the patients such a change needs are in reach; that instance then ends at 0.02% (one
 //! phase; docs/performance.md). On models above [`CHOICE_MAX_COLUMNS`] only the
 //! [`CHOOSING_AT_MOST`] full practices with the largest exchanges choose.
+//! Such a program is hard for HiGHS (root cuts and sub-MIPs: ~1 s a phase on Enschede), so
+//! where the caller allows a quick answer it first dives (see [`super::dive`]) and takes
+//! the dive's plan when it is close enough to the program's relaxation.
 //!
 //! Each kept patient is valued by the LP's reduced cost of the placement over the phases
 //! left, with the rows of this phase left to the program (see [`super::prices`]): so the
@@ -238,8 +241,9 @@ impl Counts {
 
 /// How many of each entry of `caps` to place (none placed yet): up to its cap plus
 /// `margin`, starting from `start` (counts at the entries of `caps`, a feasible placement),
-/// proved within `enough` of the program's optimum (or at its node limit); `None` if HiGHS
-/// found no solution (the caller then keeps the start).
+/// proved within `enough` of the program's optimum (or at its node limit), or a dive's plan
+/// within `quick` of the program's relaxation; `None` if HiGHS found no solution (the
+/// caller then keeps the start).
 pub(super) fn choose(
     st: &State,
     ph: &Phase,
