@@ -88,3 +88,41 @@ fn allow(model: &mut Model, cols: &[Col], open: impl Fn(usize) -> bool) {
         model.change_column_bounds(c, 0.0..=if open(b) { 1.0 } else { 0.0 });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use highs::RowProblem;
+
+    use super::dive;
+
+    /// Practices A and B choose candidate 0 or 1; candidate 1 costs 10 at A and 1 at B, and
+    /// `2·a0 + 2·b0 ≤ 3.2`. The relaxation takes a0 = 1, b0 = 0.6 and b1 = 0.4 (value
+    /// 0.4). The dive fixes a0 (most taken), then b0, which leaves no solution: it is undone
+    /// and forbidden, and b1 taken. The optimum is (a0, b1) at 1.
+    #[test]
+    fn a_dive_fixes_the_most_taken_candidate_and_undoes_a_dead_end() {
+        let mut pb = RowProblem::default();
+        let a = [
+            pb.add_integer_column(0.0, 0..=1),
+            pb.add_integer_column(10.0, 0..=1),
+        ];
+        let b = [
+            pb.add_integer_column(0.0, 0..=1),
+            pb.add_integer_column(1.0, 0..=1),
+        ];
+        pb.add_row(1..=1, [(a[0], 1.0), (a[1], 1.0)]);
+        pb.add_row(1..=1, [(b[0], 1.0), (b[1], 1.0)]);
+        pb.add_row(..=3.2, [(a[0], 2.0), (b[0], 2.0)]);
+        let found = dive(&pb, &[a.to_vec(), b.to_vec()], 10.0).expect("a dive");
+        assert_eq!(found.picks, [0, 1]);
+        assert!((found.bound - 0.4).abs() < 1e-9, "bound {}", found.bound);
+        // A program whose relaxation has no solution gives no dive.
+        let mut pb = RowProblem::default();
+        let a = [pb.add_integer_column(0.0, 0..=1)];
+        let b = [pb.add_integer_column(0.0, 0..=1)];
+        pb.add_row(1..=1, [(a[0], 1.0)]);
+        pb.add_row(1..=1, [(b[0], 1.0)]);
+        pb.add_row(..=3, [(a[0], 2.0), (b[0], 2.0)]);
+        assert_eq!(dive(&pb, &[a.to_vec(), b.to_vec()], 10.0), None);
+    }
+}
