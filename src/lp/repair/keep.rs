@@ -313,17 +313,8 @@ pub(super) fn choose(
                 })
                 .collect();
             let fixed = totals_program(st, ph, (caps, &margins), prices, &groups, &picked);
-            let mut model = fixed.pb.try_optimise(Sense::Minimise).ok()?;
-            configure(&mut model, seconds_left(), false).ok()?;
-            model
-                .try_set_option("mip_max_nodes", node_limit(st, false))
-                .ok()?;
-            model.try_set_option("mip_rel_gap", 1e-9).ok()?;
-            model.try_set_option("mip_abs_gap", enough.max(1e-6)).ok()?;
-            let solved = solve_counted(model).ok()?;
-            if !has_feasible_solution(&solved) {
-                return None;
-            }
+            let nodes = node_limit(st, false);
+            let solved = branch_and_bound(fixed.pb, None, nodes, (seconds_left(), enough))?;
             let lost = solved.objective_value() - d.bound;
             if trace {
                 eprintln!("    dive: {lost:.1} above the program's relaxation");
@@ -340,14 +331,20 @@ pub(super) fn choose(
             if let Some((values, _)) = dived {
                 start = values;
             }
-            solve_program(
-                st,
-                &program,
-                &start,
-                choosing,
-                (seconds_left(), enough),
-                trace,
-            )?
+            let nodes = node_limit(st, choosing);
+            let solved =
+                branch_and_bound(program.pb, Some(&start), nodes, (seconds_left(), enough))?;
+            if trace {
+                eprintln!(
+                    "    keep program: {} full practices ({} candidates), {:?}, value {:.1}, gap {:.2e}",
+                    program.choices.len(),
+                    program.choices.iter().map(Vec::len).sum::<usize>(),
+                    solved.status(),
+                    solved.objective_value(),
+                    solved.mip_gap()
+                );
+            }
+            solved.get_solution().columns().to_vec()
         }
     };
     let n = caps.len();
@@ -389,40 +386,25 @@ pub(super) fn choose(
     })
 }
 
-/// Solves `program` by branch and bound from `start` (its column values; HiGHS ignores a
-/// start it finds infeasible) until proved within `enough` or at the node limit; its
-/// column values, or `None` if HiGHS found no solution.
-fn solve_program(
-    st: &State,
-    program: &Program,
-    start: &[f64],
-    choosing: bool,
+/// Solves `pb` by branch and bound, from `start` if given (HiGHS ignores a start it finds
+/// infeasible), until proved within `enough` or after `nodes` nodes; `None` if HiGHS found
+/// no solution.
+fn branch_and_bound(
+    pb: RowProblem,
+    start: Option<&[f64]>,
+    nodes: i32,
     (seconds, enough): (f64, f64),
-    trace: bool,
-) -> Option<Vec<f64>> {
-    let mut model = program.pb.clone().try_optimise(Sense::Minimise).ok()?;
-    let _ = model.try_set_solution(Some(start), None, None, None);
+) -> Option<highs::SolvedModel> {
+    let mut model = pb.try_optimise(Sense::Minimise).ok()?;
+    if let Some(start) = start {
+        let _ = model.try_set_solution(Some(start), None, None, None);
+    }
     configure(&mut model, seconds, false).ok()?;
-    model
-        .try_set_option("mip_max_nodes", node_limit(st, choosing))
-        .ok()?;
+    model.try_set_option("mip_max_nodes", nodes).ok()?;
     model.try_set_option("mip_rel_gap", 1e-9).ok()?;
     model.try_set_option("mip_abs_gap", enough.max(1e-6)).ok()?;
     let solved = solve_counted(model).ok()?;
-    if !has_feasible_solution(&solved) {
-        return None;
-    }
-    if trace {
-        eprintln!(
-            "    keep program: {} full practices ({} candidates), {:?}, value {:.1}, gap {:.2e}",
-            program.choices.len(),
-            program.choices.iter().map(Vec::len).sum::<usize>(),
-            solved.status(),
-            solved.objective_value(),
-            solved.mip_gap()
-        );
-    }
-    Some(solved.get_solution().columns().to_vec())
+    has_feasible_solution(&solved).then_some(solved)
 }
 
 /// The full practices' candidate net changes (see [`nets`]) and every entry's margin: the
